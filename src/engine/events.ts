@@ -1,0 +1,145 @@
+/**
+ * The saga log's events. A run is exactly the fold of its events; nothing else is
+ * authoritative. Every event is a plain JSON object so any store can keep it.
+ */
+import type { ErrorInfo } from "../errors.js";
+
+export const RUN_STATUSES = [
+  "pending",
+  "running",
+  "succeeded",
+  "compensating",
+  "compensated",
+  "failed",
+  "compensation_failed",
+  "cancelled",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses after which nothing happens unless an operator redrives the run. */
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "succeeded",
+  "compensated",
+  "failed",
+  "compensation_failed",
+  "cancelled",
+]);
+
+export type FinalStatus = "succeeded" | "compensated" | "failed" | "compensation_failed" | "cancelled";
+
+export interface RunStarted {
+  readonly type: "run_started";
+  readonly at: number;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly version: string;
+  readonly input: unknown;
+  readonly correlationId: string;
+  readonly deadlineAt: number;
+}
+
+export interface StepSucceeded {
+  readonly type: "step_succeeded";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly output: unknown;
+}
+
+/** An attempt failed and another one is scheduled at `retryAt`. */
+export interface StepAttemptFailed {
+  readonly type: "step_attempt_failed";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly error: ErrorInfo;
+  readonly retryAt: number;
+}
+
+/** The step failed for good: a terminal error, or its attempts are used up. */
+export interface StepFailed {
+  readonly type: "step_failed";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt?: number;
+  readonly error: ErrorInfo;
+}
+
+export interface StepSkipped {
+  readonly type: "step_skipped";
+  readonly at: number;
+  readonly stepId: string;
+  readonly reason: string;
+}
+
+/** The run failed; what completed is compensated next. */
+export interface RunFailed {
+  readonly type: "run_failed";
+  readonly at: number;
+  readonly error: ErrorInfo;
+  readonly stepId?: string;
+}
+
+export interface RunCancelRequested {
+  readonly type: "run_cancel_requested";
+  readonly at: number;
+  readonly reason?: string;
+}
+
+export interface CompensationSucceeded {
+  readonly type: "compensation_succeeded";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+}
+
+export interface CompensationAttemptFailed {
+  readonly type: "compensation_attempt_failed";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly error: ErrorInfo;
+  readonly retryAt: number;
+}
+
+export interface CompensationFailed {
+  readonly type: "compensation_failed";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly error: ErrorInfo;
+}
+
+export interface RunFinished {
+  readonly type: "run_finished";
+  readonly at: number;
+  readonly status: FinalStatus;
+  readonly output?: unknown;
+  readonly error?: ErrorInfo;
+}
+
+/** An operator asked a parked run (compensation_failed) to try its compensations again. */
+export interface RunRedriven {
+  readonly type: "run_redriven";
+  readonly at: number;
+}
+
+export type SagaEvent =
+  | RunStarted
+  | StepSucceeded
+  | StepAttemptFailed
+  | StepFailed
+  | StepSkipped
+  | RunFailed
+  | RunCancelRequested
+  | CompensationSucceeded
+  | CompensationAttemptFailed
+  | CompensationFailed
+  | RunFinished
+  | RunRedriven;

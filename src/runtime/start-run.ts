@@ -1,0 +1,73 @@
+/**
+ * Starting a run — the one code path behind the API, schedules, the run-request queue and
+ * `maestro execute`. The run's first events and its idempotency key are written together,
+ * then its first tasks are sent; a crash in between is repaired by the sweeper.
+ */
+import { advance } from "../engine/advance.js";
+import { commands, toTask } from "../engine/commands.js";
+import type { SagaEvent } from "../engine/events.js";
+import { evolve } from "../engine/state.js";
+import type { Clock } from "../ports/clock.js";
+import type { SagaLog } from "../ports/saga-log.js";
+import type { TaskQueue } from "../ports/task-queue.js";
+import type { Workflow } from "../workflow/model.js";
+import { delayed } from "./worker.js";
+
+export interface StartRunDeps {
+  readonly log: SagaLog;
+  readonly queue: TaskQueue;
+  readonly clock: Clock;
+  /** New unique ids (run ids, correlation ids). */
+  readonly newId: () => string;
+}
+
+export interface StartRunRequest {
+  readonly workflow: Workflow;
+  readonly input: unknown;
+  readonly idempotencyKey?: string;
+  readonly correlationId?: string;
+}
+
+export interface StartedRun {
+  readonly runId: string;
+  /** False when the idempotency key named an existing run, which is returned instead. */
+  readonly created: boolean;
+}
+
+export async function startRun(deps: StartRunDeps, request: StartRunRequest): Promise<StartedRun> {
+  const now = deps.clock.now();
+  const runId = deps.newId();
+  const { workflow } = request;
+  const started: SagaEvent = {
+    type: "run_started",
+    at: now,
+    runId,
+    workflow: workflow.name,
+    version: workflow.version,
+    input: request.input ?? {},
+    correlationId: request.correlationId ?? runId,
+    deadlineAt: now + workflow.timeoutMs,
+  };
+  const first = evolve(undefined, started, 1);
+  const followed = advance(workflow, first, now);
+  const result = await deps.log.create(
+    {
+      runId,
+      workflow: workflow.name,
+      version: workflow.version,
+      status: followed.state.status,
+      createdAt: now,
+      updatedAt: now,
+      correlationId: first.correlationId,
+      ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
+    },
+    [started, ...followed.events],
+    request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
+  );
+  if (!result.created) return { runId: result.runId, created: false };
+  const initial = commands(workflow, followed.state);
+  if (initial.length > 0) {
+    await deps.queue.send(initial.map((c) => delayed(toTask(runId, c), c.notBefore, now)));
+  }
+  return { runId, created: true };
+}

@@ -1,0 +1,75 @@
+/**
+ * The sweeper re-drives runs whose progress stalled: a task lost between a checkpoint and
+ * its send, a worker that died, a deadline that passed while nothing ran. The log is the
+ * source of truth and tasks are hints, so re-sending what the log calls for is always safe.
+ */
+import { commands, toTask } from "../engine/commands.js";
+import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { RunHeader, SagaLog } from "../ports/saga-log.js";
+import type { TaskQueue } from "../ports/task-queue.js";
+import { loadRun, MissingRunError, settle } from "./run-context.js";
+import { delayed } from "./worker.js";
+import type { WorkflowSource } from "./workflow-source.js";
+
+export interface SweeperDeps {
+  readonly log: SagaLog;
+  readonly queue: TaskQueue;
+  readonly workflows: WorkflowSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface SweepOptions {
+  /**
+   * A run that has written nothing for this long, with work due for this long, is stalled.
+   * Must exceed the longest call plus queue latency, or busy runs get duplicate tasks
+   * (harmless, but wasted calls).
+   */
+  readonly stallMs: number;
+}
+
+export interface SweepReport {
+  readonly examined: number;
+  readonly redriven: number;
+}
+
+async function* activeRuns(log: SagaLog): AsyncGenerator<RunHeader> {
+  for (const status of ["running", "compensating"] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await log.list({ status, limit: 100, ...(cursor !== undefined && { cursor }) });
+      yield* page.runs;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+}
+
+export async function sweep(deps: SweeperDeps, options: SweepOptions): Promise<SweepReport> {
+  let examined = 0;
+  let redriven = 0;
+  for await (const header of activeRuns(deps.log)) {
+    examined++;
+    try {
+      const now = deps.clock.now();
+      const loaded = await loadRun(deps.log, deps.workflows, header.runId);
+      const { ctx, fresh } = await settle(deps.log, deps.workflows, loaded, () => deps.clock.now());
+      if (fresh.length > 0) {
+        // Settling moved the run on (e.g. its deadline passed): send what that made runnable.
+        redriven++;
+        await deps.queue.send(fresh.map((c) => delayed(toTask(header.runId, c), c.notBefore, now)));
+        continue;
+      }
+      if (now - ctx.state.updatedAt < options.stallMs) continue;
+      const due = commands(ctx.workflow, ctx.state).filter((c) => c.notBefore + options.stallMs <= now);
+      if (due.length === 0) continue;
+      redriven++;
+      deps.logger.warn("stalled run re-driven", { runId: header.runId, tasks: due.length });
+      await deps.queue.send(due.map((c) => delayed(toTask(header.runId, c), c.notBefore, now)));
+    } catch (error) {
+      if (error instanceof MissingRunError) continue;
+      deps.logger.error("sweep of a run failed", { runId: header.runId, error: (error as Error).message });
+    }
+  }
+  return { examined, redriven };
+}

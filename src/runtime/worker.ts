@@ -1,0 +1,162 @@
+/**
+ * The step worker: takes one task, checks it against the run's log, makes the call,
+ * records the outcome exactly once, and hands on what became runnable — running the next
+ * step itself when it can (the fast path) instead of paying for a queue hop.
+ *
+ * Timeline of a task, and what a crash at each point leads to:
+ *   load → [crash: task redelivered, nothing happened] → call →
+ *   [crash: redelivered, the call is repeated with the same idempotency key] → append →
+ *   [crash: the outcome is recorded; the sweeper sends the lost follow-up tasks] → send.
+ */
+import { type Command, commandKey, commands, toTask } from "../engine/commands.js";
+import { prepareCall } from "../engine/request.js";
+import { type Outcome, onOutcome } from "../engine/results.js";
+import { MaestroError, PayloadTooLargeError } from "../errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { SagaLog } from "../ports/saga-log.js";
+import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
+import type { OutgoingTask, Task, TaskQueue } from "../ports/task-queue.js";
+import { type LoadedContext, loadRun, MissingRunError, record, settle } from "./run-context.js";
+import type { WorkflowSource } from "./workflow-source.js";
+
+/** SQS cannot delay a message longer than this; longer waits are chained. */
+export const MAX_QUEUE_DELAY_MS = 15 * 60_000;
+
+export interface WorkerDeps {
+  readonly log: SagaLog;
+  readonly queue: TaskQueue;
+  readonly caller: ServiceCaller;
+  readonly workflows: WorkflowSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Uniform in [0, 1): retry jitter. */
+  readonly random?: () => number;
+  /** Steps one task may run back to back without a queue hop. 0 turns the fast path off. @default 8 */
+  readonly fastPathSteps?: number;
+}
+
+export interface HandleOptions {
+  /** Epoch ms after which no further step is started inline (e.g. the Lambda's remaining time). */
+  readonly fastPathUntil?: number;
+}
+
+export interface Worker {
+  /** Handles one task. Throws only when the task should be delivered again (e.g. the store failed). */
+  handle(task: Task, options?: HandleOptions): Promise<void>;
+}
+
+function matches(command: Command, task: Task): boolean {
+  return command.kind === task.kind && command.stepId === task.stepId && command.attempt === task.attempt;
+}
+
+export function delayed(task: Task, notBefore: number, now: number): OutgoingTask {
+  const delayMs = Math.max(0, notBefore - now);
+  return delayMs > 0 ? { task, delayMs: Math.min(delayMs, MAX_QUEUE_DELAY_MS) } : { task };
+}
+
+export function createWorker(deps: WorkerDeps): Worker {
+  const random = deps.random ?? Math.random;
+  const now = () => deps.clock.now();
+  const fastPathSteps = deps.fastPathSteps ?? 8;
+
+  async function call(ctx: LoadedContext, command: Command): Promise<CallResult> {
+    const step = ctx.workflow.stepsById.get(command.stepId);
+    if (command.kind === "step" && step?.sleepMs !== undefined) return { ok: true, output: null };
+    const prepared = prepareCall(ctx.workflow, ctx.state, command);
+    if (!prepared.ok) return prepared;
+    const { call } = prepared;
+    try {
+      return await deps.caller.call({
+        service: call.service,
+        method: call.method,
+        input: call.input,
+        headers: call.headers,
+        query: call.query,
+        idempotencyKey: call.idempotencyKey,
+        attempt: command.attempt,
+        correlationId: ctx.state.correlationId,
+        timeoutMs: call.timeoutMs,
+      });
+    } catch (error) {
+      return { ok: false, error: MaestroError.from(error).toInfo() };
+    }
+  }
+
+  async function runCommand(ctx: LoadedContext, command: Command) {
+    const log = deps.logger.child({
+      runId: ctx.state.runId,
+      stepId: command.stepId,
+      attempt: command.attempt,
+      kind: command.kind,
+      correlationId: ctx.state.correlationId,
+    });
+    const startedAt = now();
+    const result = await call(ctx, command);
+    const outcome: Outcome = { kind: command.kind, stepId: command.stepId, attempt: command.attempt, startedAt, result };
+    log[result.ok ? "info" : "warn"](result.ok ? "call succeeded" : "call failed", {
+      durationMs: now() - startedAt,
+      ...(!result.ok && { error: { code: result.error.code, message: result.error.message } }),
+    });
+    try {
+      return await record(deps.log, deps.workflows, ctx, (w, s) => onOutcome(w, s, outcome, now(), random), now);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError) || !result.ok) throw error;
+      // The output cannot be stored: the step fails for good instead of retrying forever.
+      log.error("step output too large to record", { error: error.message });
+      const failed: Outcome = { ...outcome, result: { ok: false, error: error.toInfo() } };
+      return record(deps.log, deps.workflows, ctx, (w, s) => onOutcome(w, s, failed, now(), random), now);
+    }
+  }
+
+  async function handle(task: Task, options: HandleOptions = {}): Promise<void> {
+    let ctx: LoadedContext;
+    try {
+      ctx = await loadRun(deps.log, deps.workflows, task.runId);
+    } catch (error) {
+      if (error instanceof MissingRunError) {
+        deps.logger.warn("task for an unknown run dropped", { runId: task.runId, error: error.message });
+        return;
+      }
+      throw error;
+    }
+    const settled = await settle(deps.log, deps.workflows, ctx, now);
+    ctx = settled.ctx;
+    const pending = commands(ctx.workflow, ctx.state);
+    if (task.kind === "wake") {
+      await send(ctx, pending);
+      return;
+    }
+    let command = pending.find((c) => matches(c, task));
+    if (!command) {
+      // Stale or duplicate: the log has moved past this task. Whatever settling made runnable
+      // still needs sending.
+      await send(ctx, settled.fresh);
+      return;
+    }
+    if (command.notBefore > now()) {
+      await deps.queue.send([delayed(task, command.notBefore, now())]);
+      return;
+    }
+    for (let inline = 0; ; inline++) {
+      const recorded = await runCommand(ctx, command);
+      ctx = recorded.ctx;
+      const due = recorded.fresh.filter((c) => c.notBefore <= now());
+      const canInline =
+        inline < fastPathSteps && (options.fastPathUntil === undefined || now() < options.fastPathUntil);
+      const next = canInline ? due[0] : undefined;
+      await send(ctx, recorded.fresh.filter((c) => c !== next));
+      if (!next) return;
+      command = next;
+    }
+  }
+
+  async function send(ctx: LoadedContext, list: readonly Command[]) {
+    if (list.length === 0) return;
+    const at = now();
+    const unique = new Map(list.map((c) => [commandKey(c), c]));
+    await deps.queue.send([...unique.values()].map((c) => delayed(toTask(ctx.state.runId, c), c.notBefore, at)));
+  }
+
+  return { handle };
+}
