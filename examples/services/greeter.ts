@@ -9,7 +9,9 @@ export async function startGreeter(port = 0): Promise<RunningService> {
   const state = newState();
   const app = createService(
     {
-      "POST /greetings": (body) => ({ body: { message: `Hello, ${String(body.name ?? "world")}!` } }),
+      "POST /greetings": (body) => ({
+        body: { message: `Hello, ${String(body.name ?? "world")}!` },
+      }),
     },
     state,
   );

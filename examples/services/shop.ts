@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { createService, type Handler, listen, newState, type RunningService } from "./toolkit.js";
 
 let counter = 0;
-const id = (prefix: string) => `${prefix}_${(++counter).toString(36)}${Date.now().toString(36).slice(-4)}`;
+const id = (prefix: string) =>
+  `${prefix}_${(++counter).toString(36)}${Date.now().toString(36).slice(-4)}`;
 
 export function inventoryRoutes(): Record<string, Handler> {
   return {
@@ -28,7 +29,12 @@ export function paymentRoutes(): Record<string, Handler> {
   return {
     "POST /charges": (body) => ({
       status: 201,
-      body: { id: id("ch"), amount_cents: body.amount_cents, currency: body.currency, status: "captured" },
+      body: {
+        id: id("ch"),
+        amount_cents: body.amount_cents,
+        currency: body.currency,
+        status: "captured",
+      },
     }),
     "POST /charges/:id/refunds": (body, p) => ({
       status: 201,
@@ -42,7 +48,10 @@ export function shippingRoutes(): Record<string, Handler> {
     "POST /shipments": (body) =>
       body.address === "nowhere"
         ? { status: 422, body: { error: "address cannot be delivered to", address: body.address } }
-        : { status: 201, body: { id: id("shp"), tracking: `TRK${Math.floor(Math.random() * 1e8)}` } },
+        : {
+            status: 201,
+            body: { id: id("shp"), tracking: `TRK${Math.floor(Math.random() * 1e8)}` },
+          },
   };
 }
 

@@ -9,8 +9,8 @@
  * lists the calls received.
  */
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono, type Context } from "hono";
+import { type ServerType, serve } from "@hono/node-server";
+import { type Context, Hono } from "hono";
 
 export interface Fault {
   readonly route: string;
@@ -37,7 +37,10 @@ export interface ServiceState {
   readonly replies: Map<string, { status: number; body: unknown }>;
 }
 
-export type Handler = (body: Record<string, unknown>, params: Record<string, string>) => { status?: number; body: unknown };
+export type Handler = (
+  body: Record<string, unknown>,
+  params: Record<string, string>,
+) => { status?: number; body: unknown };
 
 export interface RunningService {
   readonly name: string;
@@ -82,7 +85,10 @@ export function createService(routes: Record<string, Handler>, state: ServiceSta
       state.calls.push(record);
       const fault = state.faults.get(route);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault && (fault.mode === "always" || (fault.mode === "times" && (fault.count ?? 0) > 0))) {
+      if (
+        fault &&
+        (fault.mode === "always" || (fault.mode === "times" && (fault.count ?? 0) > 0))
+      ) {
         if (fault.mode === "times") fault.count = (fault.count ?? 1) - 1;
         const status = fault.status ?? 503;
         return c.json({ error: "injected fault", route }, status as 503);
@@ -93,7 +99,8 @@ export function createService(routes: Record<string, Handler>, state: ServiceSta
       const reply = handler(body, c.req.param() as Record<string, string>);
       const status = reply.status ?? 200;
       if (status < 300) record.effect = true;
-      if (replayKey !== undefined && status < 500) state.replies.set(replayKey, { status, body: reply.body });
+      if (replayKey !== undefined && status < 500)
+        state.replies.set(replayKey, { status, body: reply.body });
       return c.json(reply.body as object, status as 200);
     });
   }
@@ -108,7 +115,12 @@ export function newState(): ServiceState {
 }
 
 /** Serves an app on 127.0.0.1 (port 0 = any free port). */
-export async function listen(name: string, app: Hono, state: ServiceState, port = 0): Promise<RunningService> {
+export async function listen(
+  name: string,
+  app: Hono,
+  state: ServiceState,
+  port = 0,
+): Promise<RunningService> {
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(s));
   });
@@ -117,7 +129,8 @@ export async function listen(name: string, app: Hono, state: ServiceState, port 
     name,
     url: `http://127.0.0.1:${address.port}`,
     state,
-    effects: (route) => state.calls.filter((c) => c.effect && (route === undefined || c.route === route)),
+    effects: (route) =>
+      state.calls.filter((c) => c.effect && (route === undefined || c.route === route)),
     close: () =>
       new Promise<void>((resolve) => {
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -18,7 +18,10 @@ import { type CliIo, EXIT, UsageError } from "./io.js";
 import type { Command } from "./main.js";
 import { createProgressLogger } from "./progress.js";
 
-async function readInput(values: { input?: string; "input-file"?: string }, cwd: string): Promise<unknown> {
+async function readInput(
+  values: { input?: string; "input-file"?: string },
+  cwd: string,
+): Promise<unknown> {
   if (values.input !== undefined && values["input-file"] !== undefined) {
     throw new UsageError("give --input or --input-file, not both");
   }
@@ -82,7 +85,8 @@ export function summarize(workflow: Workflow, state: RunState): Record<string, u
 }
 
 export const executeCommand: Command = {
-  summary: "Run a workflow in this process until it finishes; print {runId, status, output} as JSON.",
+  summary:
+    "Run a workflow in this process until it finishes; print {runId, status, output} as JSON.",
   usage:
     "maestro execute FILE [--input JSON | --input-file F] [--endpoint SERVICE=URL]... [--endpoints-file F] [--timeout 60s] [--debug]",
   async run(args, io) {
@@ -98,7 +102,8 @@ export const executeCommand: Command = {
       },
     });
     const [file, ...extra] = positionals;
-    if (file === undefined || extra.length > 0) throw new UsageError("name exactly one workflow file");
+    if (file === undefined || extra.length > 0)
+      throw new UsageError("name exactly one workflow file");
     const input = await readInput(values, io.cwd);
     const endpointOverrides = await overrides(values, io);
     const loaded = await loadWorkflowFile(resolve(io.cwd, file));
@@ -115,7 +120,10 @@ export const executeCommand: Command = {
     const logger: Logger =
       io.stderrIsTty && !values.debug
         ? createProgressLogger(io.stderr)
-        : createJsonLogger({ level: values.debug ? "debug" : "info", write: (l) => io.stderr(`${l}\n`) });
+        : createJsonLogger({
+            level: values.debug ? "debug" : "info",
+            write: (l) => io.stderr(`${l}\n`),
+          });
     const queue = createMemoryTaskQueue();
     const runtime = createLocalRuntime({
       log: createMemorySagaLog(),

@@ -1,4 +1,4 @@
-import { EXIT, type CliIo, processIo, UsageError } from "./io.js";
+import { type CliIo, EXIT, processIo, UsageError } from "./io.js";
 
 export interface Command {
   readonly summary: string;
@@ -17,7 +17,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 async function help(): Promise<string> {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   const lines: string[] = [];
-  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(width)}  ${(await load()).summary}`);
+  for (const [name, load] of Object.entries(COMMANDS))
+    lines.push(`  ${name.padEnd(width)}  ${(await load()).summary}`);
   return `maestro — a saga orchestrator for YAML workflows\n\nUsage: maestro <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "maestro <command> --help" for a command's options.\nExit codes: 0 success, 1 the workflow or run failed or is invalid, 2 usage error.\n`;
 }
 
@@ -40,7 +41,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(args, io);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       io.stderr(`maestro ${name}: ${(error as Error).message}\nUsage: ${command.usage}\n`);
       return EXIT.usage;
     }

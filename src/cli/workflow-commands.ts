@@ -37,7 +37,8 @@ export const graphCommand: Command = {
       options: { format: { type: "string", default: "mermaid" } },
     });
     const [file, ...extra] = positionals;
-    if (file === undefined || extra.length > 0) throw new UsageError("name exactly one workflow file");
+    if (file === undefined || extra.length > 0)
+      throw new UsageError("name exactly one workflow file");
     if (values.format !== "mermaid" && values.format !== "dot") {
       throw new UsageError(`--format must be mermaid or dot, not "${values.format}"`);
     }

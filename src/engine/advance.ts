@@ -25,20 +25,37 @@ export function readyAt(step: StepDefinition, state: RunState): number {
 }
 
 /** A ready step's condition: skip it, fail it (the condition itself failed), or run it. */
-function gate(step: StepDefinition, workflow: Workflow, state: RunState, now: number): SagaEvent | undefined {
+function gate(
+  step: StepDefinition,
+  workflow: Workflow,
+  state: RunState,
+  now: number,
+): SagaEvent | undefined {
   const skippedNeed = step.needs.find((id) => state.steps[id]?.status === "skipped");
   if (skippedNeed !== undefined) {
-    return { type: "step_skipped", at: now, stepId: step.id, reason: `needs the output of skipped step "${skippedNeed}"` };
+    return {
+      type: "step_skipped",
+      at: now,
+      stepId: step.id,
+      reason: `needs the output of skipped step "${skippedNeed}"`,
+    };
   }
   if (step.when.length === 0) return undefined;
   const scope = templateScope(workflow, state);
   for (const condition of step.when) {
     try {
       if (!truthy(evaluateTemplate(condition, scope))) {
-        return { type: "step_skipped", at: now, stepId: step.id, reason: `when: ${condition.source} is false` };
+        return {
+          type: "step_skipped",
+          at: now,
+          stepId: step.id,
+          reason: `when: ${condition.source} is false`,
+        };
       }
     } catch (error) {
-      const info = new MaestroError("template_error", `when: ${(error as Error).message}`, { retryable: false }).toInfo();
+      const info = new MaestroError("template_error", `when: ${(error as Error).message}`, {
+        retryable: false,
+      }).toInfo();
       return { type: "step_failed", at: now, stepId: step.id, attempt: 0, error: info };
     }
   }
@@ -48,11 +65,14 @@ function gate(step: StepDefinition, workflow: Workflow, state: RunState, now: nu
 function runningEvents(workflow: Workflow, state: RunState, now: number): SagaEvent | undefined {
   const failed = workflow.steps.find((s) => state.steps[s.id]?.status === "failed");
   if (failed) {
-    const error = state.steps[failed.id]?.error ?? new MaestroError("unknown", "step failed").toInfo();
+    const error =
+      state.steps[failed.id]?.error ?? new MaestroError("unknown", "step failed").toInfo();
     return { type: "run_failed", at: now, stepId: failed.id, error };
   }
   if (now >= state.deadlineAt) {
-    const error = new MaestroError("deadline_exceeded", "the run passed its deadline", { retryable: false }).toInfo();
+    const error = new MaestroError("deadline_exceeded", "the run passed its deadline", {
+      retryable: false,
+    }).toInfo();
     return { type: "run_failed", at: now, error };
   }
   let allDone = true;
@@ -71,14 +91,18 @@ function runningEvents(workflow: Workflow, state: RunState, now: number): SagaEv
     const output = evaluateValue(workflow.output, templateScope(workflow, state));
     return { type: "run_finished", at: now, status: "succeeded", output };
   } catch (error) {
-    const info = new MaestroError("template_error", `output: ${(error as Error).message}`, { retryable: false }).toInfo();
+    const info = new MaestroError("template_error", `output: ${(error as Error).message}`, {
+      retryable: false,
+    }).toInfo();
     return { type: "run_failed", at: now, error: info };
   }
 }
 
 /** Completed steps that still need undoing, and whether each may be undone now. */
 export function compensationPlan(workflow: Workflow, state: RunState) {
-  const toUndo = workflow.steps.filter((s) => s.compensate && state.steps[s.id]?.status === "succeeded");
+  const toUndo = workflow.steps.filter(
+    (s) => s.compensate && state.steps[s.id]?.status === "succeeded",
+  );
   const open = toUndo.filter((s) => state.steps[s.id]?.compensation?.status !== "succeeded");
   // A step is undone only after everything built on it: its compensable descendants first.
   const ready = open.filter((s) => {
@@ -89,7 +113,11 @@ export function compensationPlan(workflow: Workflow, state: RunState) {
   return { open, ready };
 }
 
-function compensatingEvents(workflow: Workflow, state: RunState, now: number): SagaEvent | undefined {
+function compensatingEvents(
+  workflow: Workflow,
+  state: RunState,
+  now: number,
+): SagaEvent | undefined {
   const { open, ready } = compensationPlan(workflow, state);
   if (ready.length > 0) return undefined;
   const stuck = open.filter((s) => state.steps[s.id]?.compensation?.status === "failed");
@@ -99,10 +127,18 @@ function compensatingEvents(workflow: Workflow, state: RunState, now: number): S
       first ?? new MaestroError("unknown", "compensation failed", { retryable: false }).toInfo();
     return { type: "run_finished", at: now, status: "compensation_failed", error };
   }
-  if (state.cancelRequested && !state.failure) return { type: "run_finished", at: now, status: "cancelled" };
-  const undone = workflow.steps.some((s) => state.steps[s.id]?.compensation?.status === "succeeded");
+  if (state.cancelRequested && !state.failure)
+    return { type: "run_finished", at: now, status: "cancelled" };
+  const undone = workflow.steps.some(
+    (s) => state.steps[s.id]?.compensation?.status === "succeeded",
+  );
   const status = state.cancelRequested ? "cancelled" : undone ? "compensated" : "failed";
-  return { type: "run_finished", at: now, status, ...(state.failure && { error: state.failure.error }) };
+  return {
+    type: "run_finished",
+    at: now,
+    status,
+    ...(state.failure && { error: state.failure.error }),
+  };
 }
 
 /**

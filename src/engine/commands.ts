@@ -27,10 +27,20 @@ export function commands(workflow: Workflow, state: RunState): Command[] {
       const s = state.steps[step.id];
       const status = s?.status ?? "pending";
       if (status === "waiting") {
-        result.push({ kind: "step", stepId: step.id, attempt: (s?.attempts ?? 0) + 1, notBefore: s?.retryAt ?? 0 });
+        result.push({
+          kind: "step",
+          stepId: step.id,
+          attempt: (s?.attempts ?? 0) + 1,
+          notBefore: s?.retryAt ?? 0,
+        });
       } else if (status === "pending" && depsDone(step, state)) {
         const start = readyAt(step, state);
-        result.push({ kind: "step", stepId: step.id, attempt: 1, notBefore: start + (step.sleepMs ?? 0) });
+        result.push({
+          kind: "step",
+          stepId: step.id,
+          attempt: 1,
+          notBefore: start + (step.sleepMs ?? 0),
+        });
       }
     }
   } else if (state.status === "compensating") {

@@ -25,7 +25,12 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "cancelled",
 ]);
 
-export type FinalStatus = "succeeded" | "compensated" | "failed" | "compensation_failed" | "cancelled";
+export type FinalStatus =
+  | "succeeded"
+  | "compensated"
+  | "failed"
+  | "compensation_failed"
+  | "cancelled";
 
 export interface RunStarted {
   readonly type: "run_started";

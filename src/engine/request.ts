@@ -25,12 +25,18 @@ function asText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function strings(map: Readonly<Record<string, Template>>, scope: Record<string, unknown>, into: Record<string, string>) {
+function strings(
+  map: Readonly<Record<string, Template>>,
+  scope: Record<string, unknown>,
+  into: Record<string, string>,
+) {
   for (const [name, t] of Object.entries(map)) into[name] = asText(evaluateTemplate(t, scope));
 }
 
 export function idempotencyKey(runId: string, command: Pick<Command, "kind" | "stepId">): string {
-  return command.kind === "compensate" ? `${runId}/${command.stepId}/compensate` : `${runId}/${command.stepId}`;
+  return command.kind === "compensate"
+    ? `${runId}/${command.stepId}/compensate`
+    : `${runId}/${command.stepId}`;
 }
 
 /** Prepares the call a command makes, or says why it cannot be made (a terminal error). */
@@ -40,10 +46,14 @@ export function prepareCall(
   command: Command,
 ): { ok: true; call: PreparedCall } | { ok: false; error: ErrorInfo } {
   const step = workflow.stepsById.get(command.stepId);
-  const def: CallDefinition | undefined = command.kind === "compensate" ? step?.compensate : step?.call;
+  const def: CallDefinition | undefined =
+    command.kind === "compensate" ? step?.compensate : step?.call;
   const service = def && workflow.services.get(def.service);
   if (!def || !service) {
-    return { ok: false, error: new MaestroError("internal", `step "${command.stepId}" has no call`).toInfo() };
+    return {
+      ok: false,
+      error: new MaestroError("internal", `step "${command.stepId}" has no call`).toInfo(),
+    };
   }
   const scope = templateScope(workflow, state);
   try {
@@ -71,9 +81,13 @@ export function prepareCall(
     const where = command.kind === "compensate" ? "compensate" : "step";
     return {
       ok: false,
-      error: new MaestroError("template_error", `${where} "${command.stepId}": ${(error as Error).message}`, {
-        retryable: false,
-      }).toInfo(),
+      error: new MaestroError(
+        "template_error",
+        `${where} "${command.stepId}": ${(error as Error).message}`,
+        {
+          retryable: false,
+        },
+      ).toInfo(),
     };
   }
 }

@@ -20,10 +20,17 @@ export interface Outcome {
   readonly result: CallResult;
 }
 
-function stepEvents(workflow: Workflow, state: RunState, o: Outcome, now: number, random: () => number): SagaEvent[] {
+function stepEvents(
+  workflow: Workflow,
+  state: RunState,
+  o: Outcome,
+  now: number,
+  random: () => number,
+): SagaEvent[] {
   const def = workflow.stepsById.get(o.stepId);
   const step = state.steps[o.stepId] ?? { status: "pending", attempts: 0 };
-  if (!def || step.status === "succeeded" || step.status === "failed" || step.status === "skipped") return [];
+  if (!def || step.status === "succeeded" || step.status === "failed" || step.status === "skipped")
+    return [];
   if (o.result.ok) {
     // A success is recorded even when it arrives late (the run already failed): the effect
     // happened, so the step must be compensated like any other completed step.
@@ -46,11 +53,28 @@ function stepEvents(workflow: Workflow, state: RunState, o: Outcome, now: number
     const retryAt = now + backoffMs(policy, o.attempt, random, error);
     if (retryAt < state.deadlineAt) {
       return [
-        { type: "step_attempt_failed", at: now, stepId: o.stepId, attempt: o.attempt, startedAt: o.startedAt, error, retryAt },
+        {
+          type: "step_attempt_failed",
+          at: now,
+          stepId: o.stepId,
+          attempt: o.attempt,
+          startedAt: o.startedAt,
+          error,
+          retryAt,
+        },
       ];
     }
   }
-  return [{ type: "step_failed", at: now, stepId: o.stepId, attempt: o.attempt, startedAt: o.startedAt, error }];
+  return [
+    {
+      type: "step_failed",
+      at: now,
+      stepId: o.stepId,
+      attempt: o.attempt,
+      startedAt: o.startedAt,
+      error,
+    },
+  ];
 }
 
 function compensationEvents(

@@ -28,7 +28,8 @@ export function selectField(value: unknown, path: readonly string[] | undefined)
   if (!path) return value;
   let current = value;
   for (const key of path) {
-    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return null;
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key))
+      return null;
     current = (current as Record<string, unknown>)[key];
   }
   return current;

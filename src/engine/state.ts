@@ -53,7 +53,11 @@ export interface RunState {
   readonly finishedAt?: number;
 }
 
-function withStep(state: RunState, stepId: string, update: (step: StepState) => StepState): RunState {
+function withStep(
+  state: RunState,
+  stepId: string,
+  update: (step: StepState) => StepState,
+): RunState {
   const step = state.steps[stepId] ?? { status: "pending", attempts: 0 };
   return { ...state, steps: { ...state.steps, [stepId]: update(step) } };
 }
@@ -119,7 +123,9 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
         status: "failed",
         attempts: event.attempt,
         error: event.error,
-        ...((s.startedAt ?? event.startedAt) !== undefined && { startedAt: s.startedAt ?? event.startedAt }),
+        ...((s.startedAt ?? event.startedAt) !== undefined && {
+          startedAt: s.startedAt ?? event.startedAt,
+        }),
         finishedAt: event.at,
       }));
     case "step_skipped":
@@ -133,7 +139,10 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
       return {
         ...state,
         status: "compensating",
-        failure: { error: event.error, ...(event.stepId !== undefined && { stepId: event.stepId }) },
+        failure: {
+          error: event.error,
+          ...(event.stepId !== undefined && { stepId: event.stepId }),
+        },
       };
     case "run_cancel_requested":
       return { ...state, status: "compensating", cancelRequested: true };
@@ -168,7 +177,10 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
       const steps: Record<string, StepState> = {};
       for (const [id, step] of Object.entries(state.steps)) {
         const c = step.compensation;
-        steps[id] = c?.status === "failed" ? { ...step, compensation: { status: "pending", attempts: 0 } } : step;
+        steps[id] =
+          c?.status === "failed"
+            ? { ...step, compensation: { status: "pending", attempts: 0 } }
+            : step;
       }
       const { finishedAt: _finished, ...rest } = state;
       return { ...rest, steps, status: "compensating" };

@@ -64,7 +64,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     ...(options.random && { random: options.random }),
     ...(options.fastPathSteps !== undefined && { fastPathSteps: options.fastPathSteps }),
   });
-  const sweepDeps = { log: options.log, queue: options.queue, workflows: options.workflows, clock, logger };
+  const sweepDeps = {
+    log: options.log,
+    queue: options.queue,
+    workflows: options.workflows,
+    clock,
+    logger,
+  };
   const stallMs = options.stallMs ?? 120_000;
   let running = false;
   let loops: Promise<void>[] = [];
@@ -106,7 +112,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       running = true;
       loops = Array.from({ length: options.concurrency ?? 8 }, () => loop());
       sweepTimer = setInterval(() => {
-        runtime.sweep().catch((error) => logger.error("sweep failed", { error: (error as Error).message }));
+        runtime
+          .sweep()
+          .catch((error) => logger.error("sweep failed", { error: (error as Error).message }));
       }, options.sweepEveryMs ?? 10_000);
       sweepTimer.unref();
     },
@@ -116,7 +124,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       await Promise.all(loops);
       loops = [];
     },
-    startRun: (request) => startRun({ log: options.log, queue: options.queue, clock, newId }, request),
+    startRun: (request) =>
+      startRun({ log: options.log, queue: options.queue, clock, newId }, request),
     async getRun(runId) {
       const loaded = await options.log.load(runId);
       return loaded && fold(loaded.snapshot, loaded.events);
@@ -127,7 +136,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
         const state = await runtime.getRun(runId);
         if (state && FINAL_STATUSES.has(state.status)) return state;
         if (Date.now() > until) {
-          throw new Error(`run ${runId} did not finish within ${timeoutMs}ms (status ${state?.status ?? "unknown"})`);
+          throw new Error(
+            `run ${runId} did not finish within ${timeoutMs}ms (status ${state?.status ?? "unknown"})`,
+          );
         }
         await new Promise((r) => setTimeout(r, pollMs));
       }

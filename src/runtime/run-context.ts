@@ -2,11 +2,12 @@
  * Loading a run and writing to its log, with the retry-on-conflict loop that makes every
  * outcome land exactly once whatever the other workers do.
  */
-import { AppendConflictError } from "../errors.js";
+
 import { advance } from "../engine/advance.js";
 import { type Command, commands, newCommands } from "../engine/commands.js";
 import type { SagaEvent } from "../engine/events.js";
 import { fold, type RunState } from "../engine/state.js";
+import { AppendConflictError } from "../errors.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { Workflow } from "../workflow/model.js";
 import type { WorkflowSource } from "./workflow-source.js";
@@ -25,13 +26,20 @@ export class MissingRunError extends Error {
   override readonly name = "MissingRunError";
 }
 
-export async function loadRun(log: SagaLog, workflows: WorkflowSource, runId: string): Promise<LoadedContext> {
+export async function loadRun(
+  log: SagaLog,
+  workflows: WorkflowSource,
+  runId: string,
+): Promise<LoadedContext> {
   const loaded = await log.load(runId);
   if (!loaded) throw new MissingRunError(`run ${runId} not found`);
   const state = fold(loaded.snapshot, loaded.events);
   if (!state) throw new MissingRunError(`run ${runId} has no events`);
   const workflow = await workflows.get(state.workflow, state.version);
-  if (!workflow) throw new MissingRunError(`workflow ${state.workflow}@${state.version} of run ${runId} not found`);
+  if (!workflow)
+    throw new MissingRunError(
+      `workflow ${state.workflow}@${state.version} of run ${runId} not found`,
+    );
   return { workflow, state, sinceSnapshot: loaded.events.length };
 }
 
@@ -49,7 +57,11 @@ export async function appendEvents(
     ...(snapshotDue && { snapshot: next }),
     ...(next.status !== ctx.state.status && { status: next.status }),
   });
-  return { workflow: ctx.workflow, state: next, sinceSnapshot: snapshotDue ? 0 : ctx.sinceSnapshot + events.length };
+  return {
+    workflow: ctx.workflow,
+    state: next,
+    sinceSnapshot: snapshotDue ? 0 : ctx.sinceSnapshot + events.length,
+  };
 }
 
 export interface Recorded {
@@ -89,6 +101,11 @@ export async function record(
 }
 
 /** Appends whatever follows from the state by itself (conditions, deadline, completion). */
-export function settle(log: SagaLog, workflows: WorkflowSource, ctx: LoadedContext, now: () => number) {
+export function settle(
+  log: SagaLog,
+  workflows: WorkflowSource,
+  ctx: LoadedContext,
+  now: () => number,
+) {
   return record(log, workflows, ctx, (workflow, state) => advance(workflow, state, now()), now);
 }

@@ -61,14 +61,19 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions): Promise<S
         continue;
       }
       if (now - ctx.state.updatedAt < options.stallMs) continue;
-      const due = commands(ctx.workflow, ctx.state).filter((c) => c.notBefore + options.stallMs <= now);
+      const due = commands(ctx.workflow, ctx.state).filter(
+        (c) => c.notBefore + options.stallMs <= now,
+      );
       if (due.length === 0) continue;
       redriven++;
       deps.logger.warn("stalled run re-driven", { runId: header.runId, tasks: due.length });
       await deps.queue.send(due.map((c) => delayed(toTask(header.runId, c), c.notBefore, now)));
     } catch (error) {
       if (error instanceof MissingRunError) continue;
-      deps.logger.error("sweep of a run failed", { runId: header.runId, error: (error as Error).message });
+      deps.logger.error("sweep of a run failed", {
+        runId: header.runId,
+        error: (error as Error).message,
+      });
     }
   }
   return { examined, redriven };

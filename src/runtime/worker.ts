@@ -47,7 +47,9 @@ export interface Worker {
 }
 
 function matches(command: Command, task: Task): boolean {
-  return command.kind === task.kind && command.stepId === task.stepId && command.attempt === task.attempt;
+  return (
+    command.kind === task.kind && command.stepId === task.stepId && command.attempt === task.attempt
+  );
 }
 
 export function delayed(task: Task, notBefore: number, now: number): OutgoingTask {
@@ -93,19 +95,37 @@ export function createWorker(deps: WorkerDeps): Worker {
     });
     const startedAt = now();
     const result = await call(ctx, command);
-    const outcome: Outcome = { kind: command.kind, stepId: command.stepId, attempt: command.attempt, startedAt, result };
+    const outcome: Outcome = {
+      kind: command.kind,
+      stepId: command.stepId,
+      attempt: command.attempt,
+      startedAt,
+      result,
+    };
     log[result.ok ? "info" : "warn"](result.ok ? "call succeeded" : "call failed", {
       durationMs: now() - startedAt,
       ...(!result.ok && { error: { code: result.error.code, message: result.error.message } }),
     });
     try {
-      return await record(deps.log, deps.workflows, ctx, (w, s) => onOutcome(w, s, outcome, now(), random), now);
+      return await record(
+        deps.log,
+        deps.workflows,
+        ctx,
+        (w, s) => onOutcome(w, s, outcome, now(), random),
+        now,
+      );
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError) || !result.ok) throw error;
       // The output cannot be stored: the step fails for good instead of retrying forever.
       log.error("step output too large to record", { error: error.message });
       const failed: Outcome = { ...outcome, result: { ok: false, error: error.toInfo() } };
-      return record(deps.log, deps.workflows, ctx, (w, s) => onOutcome(w, s, failed, now(), random), now);
+      return record(
+        deps.log,
+        deps.workflows,
+        ctx,
+        (w, s) => onOutcome(w, s, failed, now(), random),
+        now,
+      );
     }
   }
 
@@ -115,7 +135,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       ctx = await loadRun(deps.log, deps.workflows, task.runId);
     } catch (error) {
       if (error instanceof MissingRunError) {
-        deps.logger.warn("task for an unknown run dropped", { runId: task.runId, error: error.message });
+        deps.logger.warn("task for an unknown run dropped", {
+          runId: task.runId,
+          error: error.message,
+        });
         return;
       }
       throw error;
@@ -143,9 +166,13 @@ export function createWorker(deps: WorkerDeps): Worker {
       ctx = recorded.ctx;
       const due = recorded.fresh.filter((c) => c.notBefore <= now());
       const canInline =
-        inline < fastPathSteps && (options.fastPathUntil === undefined || now() < options.fastPathUntil);
+        inline < fastPathSteps &&
+        (options.fastPathUntil === undefined || now() < options.fastPathUntil);
       const next = canInline ? due[0] : undefined;
-      await send(ctx, recorded.fresh.filter((c) => c !== next));
+      await send(
+        ctx,
+        recorded.fresh.filter((c) => c !== next),
+      );
       if (!next) return;
       command = next;
     }
@@ -155,7 +182,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (list.length === 0) return;
     const at = now();
     const unique = new Map(list.map((c) => [commandKey(c), c]));
-    await deps.queue.send([...unique.values()].map((c) => delayed(toTask(ctx.state.runId, c), c.notBefore, at)));
+    await deps.queue.send(
+      [...unique.values()].map((c) => delayed(toTask(ctx.state.runId, c), c.notBefore, at)),
+    );
   }
 
   return { handle };

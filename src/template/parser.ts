@@ -2,11 +2,12 @@
  * Recursive-descent parser for one action's tokens. Recursion happens only through
  * parentheses, whose depth is capped, so hostile input cannot overflow the stack.
  */
+
+import { closest } from "../util/suggest.js";
 import type { Command, Operand, Pipeline } from "./ast.js";
 import { type Arity, BUILTINS } from "./builtins.js";
 import { quoteSource, TemplateSyntaxError } from "./errors.js";
 import type { Token } from "./lexer.js";
-import { closest } from "./suggest.js";
 
 /** Deepest allowed nesting of `( ... )`. */
 export const MAX_PAREN_DEPTH = 64;

@@ -21,7 +21,9 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const base = options.fields ?? {};
   const emit = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => {
     if (LEVELS[level] < threshold) return;
-    write(JSON.stringify({ level, time: new Date(now()).toISOString(), message, ...base, ...fields }));
+    write(
+      JSON.stringify({ level, time: new Date(now()).toISOString(), message, ...base, ...fields }),
+    );
   };
   return {
     debug: (m, f) => emit("debug", m, f),

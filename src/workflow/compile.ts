@@ -4,13 +4,13 @@
  * templates parse and only read what is guaranteed to exist when they run.
  */
 import {
+  type CompiledValue,
   compileValue,
   parseTemplate,
-  type CompiledValue,
   type Template,
   TemplateSyntaxError,
-  valueReferences,
   templateReferences,
+  valueReferences,
 } from "../template/index.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Diagnostic, SourceMap, YamlPath } from "./diagnostics.js";
@@ -24,6 +24,7 @@ import {
   type Trigger,
   type Workflow,
 } from "./model.js";
+import { resolvePath } from "./paths.js";
 import {
   compileCircuitBreaker,
   compileRateLimit,
@@ -34,16 +35,16 @@ import {
   DEFAULT_RUN_TIMEOUT_MS,
   ms,
 } from "./policies.js";
+import { checkReferences, type Reference } from "./references.js";
 import { parseSchedule } from "./schedule.js";
 import type { RawCompensate, RawService, RawWorkflow } from "./schema.js";
-import { checkReferences, type Reference } from "./references.js";
-import { resolvePath } from "./paths.js";
 import type { ShapeResult } from "./shape.js";
 
 const HTTP_METHOD = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\/\S*$/;
 /** Template actions may contain spaces; the path around them may not. */
 const withoutActions = (text: string) => text.replace(/\{\{.*?\}\}/g, "x");
-const GRPC_METHOD = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)?$/;
+const GRPC_METHOD =
+  /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)?$/;
 
 interface Context {
   readonly source: SourceMap;
@@ -58,7 +59,9 @@ function template(text: string, path: YamlPath, ctx: Context): Template | undefi
     return parseTemplate(text);
   } catch (error) {
     if (error instanceof TemplateSyntaxError) {
-      ctx.out.push(ctx.source.node(path, `template: ${error.message}`, { innerOffset: error.offset }));
+      ctx.out.push(
+        ctx.source.node(path, `template: ${error.reason}`, { innerOffset: error.offset }),
+      );
       return undefined;
     }
     throw error;
@@ -71,7 +74,7 @@ function value(raw: unknown, path: YamlPath, ctx: Context): CompiledValue | unde
   } catch (error) {
     if (error instanceof TemplateSyntaxError) {
       const at = [...path, ...(error.path ?? [])];
-      ctx.out.push(ctx.source.node(at, `template: ${error.message}`, { innerOffset: error.offset }));
+      ctx.out.push(ctx.source.node(at, `template: ${error.reason}`, { innerOffset: error.offset }));
       return undefined;
     }
     throw error;
@@ -102,7 +105,9 @@ function compileService(name: string, raw: RawService, ctx: Context): ServiceDef
     timeoutMs: ms(raw.timeout, DEFAULT_CALL_TIMEOUT_MS),
     retry: compileRetry(raw.retry, DEFAULT_RETRY),
     headers: templates(raw.headers, [...path, "headers"], ctx),
-    ...(raw.descriptors !== undefined && { descriptors: resolvePath(ctx.baseDir, raw.descriptors) }),
+    ...(raw.descriptors !== undefined && {
+      descriptors: resolvePath(ctx.baseDir, raw.descriptors),
+    }),
     ...(raw.tls && {
       tls: {
         ...(raw.tls.ca !== undefined && { ca: resolvePath(ctx.baseDir, raw.tls.ca) }),
@@ -118,12 +123,20 @@ function compileService(name: string, raw: RawService, ctx: Context): ServiceDef
 }
 
 /** Checks the method's form for the service's type and compiles it. */
-function method(text: string, service: ServiceDefinition | undefined, path: YamlPath, ctx: Context) {
+function method(
+  text: string,
+  service: ServiceDefinition | undefined,
+  path: YamlPath,
+  ctx: Context,
+) {
   if (service?.type === "http") {
     const match = HTTP_METHOD.exec(withoutActions(text.trim()));
     if (!match) {
       ctx.out.push(
-        ctx.source.node(path, `method: an http service's method is "VERB /path", e.g. "POST /contacts"; got "${text}"`),
+        ctx.source.node(
+          path,
+          `method: an http service's method is "VERB /path", e.g. "POST /contacts"; got "${text}"`,
+        ),
       );
       return undefined;
     }
@@ -149,7 +162,12 @@ function serviceRef(
   const service = services.get(name);
   if (!service && !ctx.invalidServices.has(name)) {
     const known = [...services.keys(), ...ctx.invalidServices];
-    ctx.out.push(ctx.source.node(path, `service "${name}" is not defined in services${didYouMean(name, known)}`));
+    ctx.out.push(
+      ctx.source.node(
+        path,
+        `service "${name}" is not defined in services${didYouMean(name, known)}`,
+      ),
+    );
   }
   return service;
 }
@@ -184,9 +202,13 @@ function compileCall(
 
 function callReferences(call: CallDefinition | undefined, path: YamlPath): Reference[] {
   if (!call) return [];
-  const refs: Reference[] = templateReferences(call.method).map((r) => ({ ...r, at: [...path, "method"] }));
+  const refs: Reference[] = templateReferences(call.method).map((r) => ({
+    ...r,
+    at: [...path, "method"],
+  }));
   if (call.input) {
-    for (const r of valueReferences(call.input)) refs.push({ ...r, at: [...path, "input", ...r.at] });
+    for (const r of valueReferences(call.input))
+      refs.push({ ...r, at: [...path, "input", ...r.at] });
   }
   for (const [kind, map] of [
     ["headers", call.headers],
@@ -242,7 +264,12 @@ export function compileWorkflow(
   const cycle = findCycle(order, deps);
   if (cycle) {
     const first = placed.find((p) => p.raw.id === cycle[0]);
-    out.push(source.node([...(first?.path ?? ["steps"]), "depends_on"], `dependency cycle: ${cycle.join(" → ")}`));
+    out.push(
+      source.node(
+        [...(first?.path ?? ["steps"]), "depends_on"],
+        `dependency cycle: ${cycle.join(" → ")}`,
+      ),
+    );
     return { diagnostics: out };
   }
   const upstream = upstreamSets(order, deps);
@@ -252,9 +279,16 @@ export function compileWorkflow(
     const name = p.raw.output;
     if (name === undefined) continue;
     if (RESERVED_ROOTS.has(name)) {
-      out.push(source.node([...p.path, "output"], `output: "${name}" is reserved; choose another name`));
+      out.push(
+        source.node([...p.path, "output"], `output: "${name}" is reserved; choose another name`),
+      );
     } else if (outputs.has(name)) {
-      out.push(source.node([...p.path, "output"], `output: "${name}" is already the output of step "${outputs.get(name)}"`));
+      out.push(
+        source.node(
+          [...p.path, "output"],
+          `output: "${name}" is already the output of step "${outputs.get(name)}"`,
+        ),
+      );
     } else {
       outputs.set(name, p.raw.id);
     }
@@ -269,7 +303,11 @@ export function compileWorkflow(
   const output = raw.output === undefined ? undefined : value(raw.output, ["output"], ctx);
   if (output) {
     const refs = valueReferences(output).map((r) => ({ ...r, at: ["output", ...r.at] }));
-    checkReferences(refs, { scope: "workflow output", visible: new Set(outputs.keys()), outputs }, ctx);
+    checkReferences(
+      refs,
+      { scope: "workflow output", visible: new Set(outputs.keys()), outputs },
+      ctx,
+    );
   }
   const triggers = compileTriggers(raw.triggers, ctx);
 
@@ -304,18 +342,27 @@ function compileStep(
 ): StepDefinition | undefined {
   const { raw, path } = p;
   const before = ctx.out.length;
-  const visibleOutputs = new Set([...outputs].filter(([, id]) => upstream.has(id)).map(([name]) => name));
+  const visibleOutputs = new Set(
+    [...outputs].filter(([, id]) => upstream.has(id)).map(([name]) => name),
+  );
 
   let call: CallDefinition | undefined;
   if (raw.sleep !== undefined) {
     for (const field of ["service", "method", "input", "compensate", "output"] as const) {
       if (raw[field] !== undefined) {
-        ctx.out.push(ctx.source.key([...path, field], `${field}: a sleep step calls nothing; remove ${field} or sleep`));
+        ctx.out.push(
+          ctx.source.key(
+            [...path, field],
+            `${field}: a sleep step calls nothing; remove ${field} or sleep`,
+          ),
+        );
       }
     }
   } else {
-    if (raw.service === undefined) ctx.out.push(ctx.source.node(path, `step "${raw.id}": missing service`));
-    if (raw.method === undefined) ctx.out.push(ctx.source.node(path, `step "${raw.id}": missing method`));
+    if (raw.service === undefined)
+      ctx.out.push(ctx.source.node(path, `step "${raw.id}": missing service`));
+    if (raw.method === undefined)
+      ctx.out.push(ctx.source.node(path, `step "${raw.id}": missing method`));
     const service = serviceRef(raw.service, [...path, "service"], services, ctx);
     if (raw.method !== undefined) {
       const retry = compileRetry(raw.retry, service?.retry ?? DEFAULT_RETRY);

@@ -1,5 +1,5 @@
 import type { Document, LineCounter, Node } from "yaml";
-import { isNode, isPair, isScalar, isSeq, isMap } from "yaml";
+import { isMap, isNode, isPair, isScalar, isSeq } from "yaml";
 
 /** One problem in a workflow file, with its place. Lines and columns are 1-based. */
 export interface Diagnostic {
@@ -33,7 +33,11 @@ export class SourceMap {
   }
 
   /** The value at `path` (or its nearest parent); with `key`, that mapping key itself. */
-  node(path: YamlPath, message: string, options: { key?: string; innerOffset?: number } = {}): Diagnostic {
+  node(
+    path: YamlPath,
+    message: string,
+    options: { key?: string; innerOffset?: number } = {},
+  ): Diagnostic {
     const { node, exact } = this.find(path);
     if (options.key !== undefined && isMap(node) && exact) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === options.key);
@@ -61,7 +65,9 @@ export class SourceMap {
     for (const segment of path) {
       let next: unknown;
       if (isMap(current)) {
-        const pair = current.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === segment);
+        const pair = current.items.find(
+          (p) => isPair(p) && isScalar(p.key) && p.key.value === segment,
+        );
         next = pair?.value;
       } else if (isSeq(current) && typeof segment === "number") {
         next = current.items[segment];

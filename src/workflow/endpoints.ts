@@ -15,7 +15,8 @@ export function parseEndpointPairs(pairs: readonly string[]): Map<string, string
     const at = pair.indexOf("=");
     const name = pair.slice(0, at).trim();
     const endpoint = pair.slice(at + 1).trim();
-    if (at <= 0 || endpoint === "") throw new Error(`endpoint override "${pair}" is not name=endpoint`);
+    if (at <= 0 || endpoint === "")
+      throw new Error(`endpoint override "${pair}" is not name=endpoint`);
     result.set(name, [...(result.get(name) ?? []), endpoint]);
   }
   return result;
@@ -49,7 +50,9 @@ export function withEndpoints(workflow: Workflow, overrides: EndpointOverrides):
   for (const [name, endpoints] of overrides) {
     const service = services.get(name);
     if (!service) {
-      throw new Error(`endpoint override for unknown service "${name}"${didYouMean(name, services.keys())}`);
+      throw new Error(
+        `endpoint override for unknown service "${name}"${didYouMean(name, services.keys())}`,
+      );
     }
     services.set(name, { ...service, endpoints });
   }

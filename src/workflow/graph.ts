@@ -53,7 +53,10 @@ export function topologicalOrder(order: readonly string[], deps: Edges): string[
   while (remaining.size > 0) {
     let next: string | undefined;
     for (const [id, pending] of remaining) {
-      if (pending.size === 0 && (next === undefined || (position.get(id) ?? 0) < (position.get(next) ?? 0))) {
+      if (
+        pending.size === 0 &&
+        (next === undefined || (position.get(id) ?? 0) < (position.get(next) ?? 0))
+      ) {
         next = id;
       }
     }

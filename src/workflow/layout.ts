@@ -33,7 +33,9 @@ export function layoutSteps(
     const first = seen.get(id);
     if (first) {
       const { line } = source.node(first, "");
-      out.push(source.node(path, `duplicate id "${id}" (first used on line ${line})`, { key: "id" }));
+      out.push(
+        source.node(path, `duplicate id "${id}" (first used on line ${line})`, { key: "id" }),
+      );
       return false;
     }
     seen.set(id, path);
@@ -62,9 +64,15 @@ export function layoutSteps(
       if (group) ids.push(...group);
       else if (stepIds.has(name)) ids.push(name);
       else {
-        const at = typeof k === "number" && names.length > 1 ? [...path, "depends_on", k] : [...path, "depends_on"];
+        const at =
+          typeof k === "number" && names.length > 1
+            ? [...path, "depends_on", k]
+            : [...path, "depends_on"];
         out.push(
-          source.node(at, `depends_on: unknown step "${name}"${didYouMean(name, [...stepIds, ...groups.keys()])}`),
+          source.node(
+            at,
+            `depends_on: unknown step "${name}"${didYouMean(name, [...stepIds, ...groups.keys()])}`,
+          ),
         );
       }
     });

@@ -22,7 +22,14 @@ export function loadWorkflow(text: string, file = "workflow.yaml", baseDir = "."
   if (Buffer.byteLength(text, "utf8") > MAX_WORKFLOW_BYTES) {
     return {
       ok: false,
-      diagnostics: [{ file, line: 1, column: 1, message: `workflow is larger than ${MAX_WORKFLOW_BYTES} bytes` }],
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          message: `workflow is larger than ${MAX_WORKFLOW_BYTES} bytes`,
+        },
+      ],
     };
   }
   const lineCounter = new LineCounter();
@@ -44,9 +51,13 @@ export function loadWorkflow(text: string, file = "workflow.yaml", baseDir = "."
   const diagnostics: Diagnostic[] = [];
   const shape = checkShape(raw, source, diagnostics);
   // Semantic checks need a sound top level; broken steps are left out of them.
-  if (!shape.topOk || shape.validSteps.size === 0) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
-  const rawServices = ((raw as { services?: Record<string, unknown> }).services ?? {}) as RawWorkflow["services"];
-  const services = Object.fromEntries(Object.entries(rawServices).filter(([n]) => shape.validServices.has(n)));
+  if (!shape.topOk || shape.validSteps.size === 0)
+    return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  const rawServices = ((raw as { services?: Record<string, unknown> }).services ??
+    {}) as RawWorkflow["services"];
+  const services = Object.fromEntries(
+    Object.entries(rawServices).filter(([n]) => shape.validServices.has(n)),
+  );
   const normalised = { ...(raw as object), services } as RawWorkflow;
   const compiled = compileWorkflow(normalised, shape, file, source, baseDir);
   const all = sortDiagnostics([...diagnostics, ...compiled.diagnostics]);
@@ -59,7 +70,10 @@ export async function loadWorkflowFile(path: string): Promise<LoadResult> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
     return { ok: false, diagnostics: [{ file: path, line: 1, column: 1, message: reason }] };
   }
   return loadWorkflow(text, path, dirname(resolve(path)));

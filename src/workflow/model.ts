@@ -125,4 +125,10 @@ export interface Workflow {
 }
 
 /** Names a template may read at the root besides step outputs. */
-export const RESERVED_ROOTS: ReadonlySet<string> = new Set(["input", "run", "env", "secrets", "steps"]);
+export const RESERVED_ROOTS: ReadonlySet<string> = new Set([
+  "input",
+  "run",
+  "env",
+  "secrets",
+  "steps",
+]);

@@ -36,7 +36,9 @@ export function compileRetry(raw: RawRetryPolicy | undefined, base: RetryPolicy)
   };
 }
 
-export function compileCircuitBreaker(raw: RawService["circuit_breaker"]): CircuitBreakerSettings | undefined {
+export function compileCircuitBreaker(
+  raw: RawService["circuit_breaker"],
+): CircuitBreakerSettings | undefined {
   if (!raw) return undefined;
   return {
     failureThreshold: raw.failure_threshold ?? 5,

@@ -48,7 +48,7 @@ export function toDot(workflow: Workflow): string {
   const lines = [`digraph "${dotText(workflow.name)}" {`, "  rankdir=TB;", "  node [shape=box];"];
   const groups = new Map<string, StepDefinition[]>();
   for (const step of workflow.steps) {
-    const style = step.compensate ? ", style=dashed, color=\"#c0392b\"" : "";
+    const style = step.compensate ? ', style=dashed, color="#c0392b"' : "";
     const line = `  "${step.id}" [label="${dotText(label(step, workflow))}"${style}];`;
     if (step.group) groups.set(step.group, [...(groups.get(step.group) ?? []), step]);
     else lines.push(line);
@@ -56,7 +56,7 @@ export function toDot(workflow: Workflow): string {
   for (const [group, members] of groups) {
     lines.push(`  subgraph "cluster_${group}" {`, `    label="parallel: ${group}";`);
     for (const s of members) {
-      const style = s.compensate ? ", style=dashed, color=\"#c0392b\"" : "";
+      const style = s.compensate ? ', style=dashed, color="#c0392b"' : "";
       lines.push(`    "${s.id}" [label="${dotText(label(s, workflow))}"${style}];`);
     }
     lines.push("  }");

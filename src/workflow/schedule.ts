@@ -33,9 +33,18 @@ export function parseSchedule(expression: string): Schedule | { readonly error: 
     if (!text.endsWith(")")) return { error: "cron( has no closing parenthesis" };
     fields = text.slice(5, -1).trim().split(/\s+/);
     if (fields.length !== 6) {
-      return { error: `cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}` };
+      return {
+        error: `cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`,
+      };
     }
-    const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
+    const [minute, hour, dom, month, dow, year] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (year !== "*") return { error: "only * is supported in the year field" };
     fields = [minute, hour, dom, month, /[A-Za-z]/.test(dow) ? dow : shiftWeekdays(dow)];
   } else {
@@ -61,6 +70,8 @@ export function nextFire(schedule: Schedule, afterMs: number, anchorMs = 0): num
     const periods = Math.floor((afterMs - anchorMs) / schedule.rateMs) + 1;
     return anchorMs + periods * schedule.rateMs;
   }
-  const next = new Cron(schedule.cron, { timezone: "UTC", paused: true }).nextRun(new Date(afterMs));
+  const next = new Cron(schedule.cron, { timezone: "UTC", paused: true }).nextRun(
+    new Date(afterMs),
+  );
   return next?.getTime();
 }

@@ -6,7 +6,13 @@
 import type { z } from "zod";
 import { didYouMean } from "../util/suggest.js";
 import type { Diagnostic, SourceMap, YamlPath } from "./diagnostics.js";
-import { parallelGroupSchema, serviceSchema, stepSchema, triggerSchema, workflowSchema } from "./schema.js";
+import {
+  parallelGroupSchema,
+  serviceSchema,
+  stepSchema,
+  triggerSchema,
+  workflowSchema,
+} from "./schema.js";
 
 type Schema = z.ZodType;
 
@@ -22,7 +28,8 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "string")
+    return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -76,7 +83,8 @@ function repair(schema: Schema, value: unknown): unknown {
   for (const issue of result.error.issues) {
     const [first] = issue.path;
     if (typeof first === "string") faulty.add(first);
-    else if (issue.code === "unrecognized_keys" && issue.path.length === 0) for (const k of issue.keys) faulty.add(k);
+    else if (issue.code === "unrecognized_keys" && issue.path.length === 0)
+      for (const k of issue.keys) faulty.add(k);
     else return undefined;
   }
   if (faulty.has("id") || faulty.has("parallel")) return undefined;
@@ -151,16 +159,17 @@ export interface ShapeResult {
  * Returns the indices of steps (and triggers) that have a valid shape, so the semantic
  * checks can go on with those; every shape problem is pushed to `out`.
  */
-export function checkShape(
-  raw: unknown,
-  source: SourceMap,
-  out: Diagnostic[],
-): ShapeResult {
+export function checkShape(raw: unknown, source: SourceMap, out: Diagnostic[]): ShapeResult {
   const validSteps = new Map<number, unknown>();
   const validServices = new Set<string>();
   const invalidServices = new Set<string>();
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    out.push(source.node([], `a workflow must be a mapping with name, version, services and steps; got ${describe(raw)}`));
+    out.push(
+      source.node(
+        [],
+        `a workflow must be a mapping with name, version, services and steps; got ${describe(raw)}`,
+      ),
+    );
     return { ok: false, topOk: false, validSteps, validServices, invalidServices };
   }
   const doc = raw as Record<string, unknown>;
@@ -168,14 +177,28 @@ export function checkShape(
   const topOk = check(topLevel, rest, [], source, out);
   let ok = topOk;
 
-  if (services !== undefined && (services === null || typeof services !== "object" || Array.isArray(services))) {
-    out.push(source.node(["services"], `services: expected a mapping of name → service, got ${describe(services)}`));
+  if (
+    services !== undefined &&
+    (services === null || typeof services !== "object" || Array.isArray(services))
+  ) {
+    out.push(
+      source.node(
+        ["services"],
+        `services: expected a mapping of name → service, got ${describe(services)}`,
+      ),
+    );
     ok = false;
   } else {
     for (const [name, service] of Object.entries((services ?? {}) as Record<string, unknown>)) {
       let valid = true;
       if (!serviceName.test(name)) {
-        out.push(source.node(["services"], `services.${name}: a service name must start with a letter or _ and contain only letters, digits and _`, { key: name }));
+        out.push(
+          source.node(
+            ["services"],
+            `services.${name}: a service name must start with a letter or _ and contain only letters, digits and _`,
+            { key: name },
+          ),
+        );
         valid = false;
       }
       if (!check(serviceSchema, service, ["services", name], source, out)) valid = false;
@@ -188,7 +211,9 @@ export function checkShape(
     out.push(source.node([], "steps: missing required field"));
     ok = false;
   } else if (!Array.isArray(steps) || steps.length === 0) {
-    out.push(source.node(["steps"], `steps: expected a non-empty list of steps, got ${describe(steps)}`));
+    out.push(
+      source.node(["steps"], `steps: expected a non-empty list of steps, got ${describe(steps)}`),
+    );
     ok = false;
   } else {
     steps.forEach((step, i) => {

@@ -12,7 +12,11 @@ import { workflowFrom } from "../helpers/workflows.js";
 const T0 = Date.UTC(2026, 0, 1);
 const half = () => 0.5;
 
-function begin(workflow: Workflow, input: unknown = {}, at = T0): { state: RunState; events: SagaEvent[] } {
+function begin(
+  workflow: Workflow,
+  input: unknown = {},
+  at = T0,
+): { state: RunState; events: SagaEvent[] } {
   const started: SagaEvent = {
     type: "run_started",
     at,
@@ -33,7 +37,12 @@ const err = (code: ErrorInfo["code"], retryable: boolean, extra: Partial<ErrorIn
   error: { code, message: code, retryable, ...extra },
 });
 
-function outcome(kind: Outcome["kind"], stepId: string, attempt: number, result: Outcome["result"]): Outcome {
+function outcome(
+  kind: Outcome["kind"],
+  stepId: string,
+  attempt: number,
+  result: Outcome["result"],
+): Outcome {
   return { kind, stepId, attempt, startedAt: T0, result };
 }
 
@@ -78,7 +87,13 @@ describe("sequential execution", () => {
     const call = prepareCall(wf, state, { kind: "step", stepId: "b", attempt: 1, notBefore: 0 });
     expect(call.ok && call.call.input).toEqual({ from_a: "A1", n: 7 });
     expect(call.ok && call.call.idempotencyKey).toBe("run-1/b");
-    state = onOutcome(wf, state, outcome("step", "b", 1, ok({ id: "B1", total: 3 })), T0 + 2, half).state;
+    state = onOutcome(
+      wf,
+      state,
+      outcome("step", "b", 1, ok({ id: "B1", total: 3 })),
+      T0 + 2,
+      half,
+    ).state;
     const last = onOutcome(wf, state, outcome("step", "c", 1, ok()), T0 + 3, half);
     expect(last.events.map((e) => e.type)).toEqual(["step_succeeded", "run_finished"]);
     expect(last.state.status).toBe("succeeded");
@@ -89,22 +104,53 @@ describe("sequential execution", () => {
   it("records a step's outcome once: a duplicate success and a stale failure write nothing", () => {
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "A1" })), T0 + 1, half).state;
-    expect(onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "other" })), T0 + 2, half).events).toEqual([]);
-    expect(onOutcome(wf, state, outcome("step", "a", 1, err("internal", true)), T0 + 2, half).events).toEqual([]);
+    expect(
+      onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "other" })), T0 + 2, half).events,
+    ).toEqual([]);
+    expect(
+      onOutcome(wf, state, outcome("step", "a", 1, err("internal", true)), T0 + 2, half).events,
+    ).toEqual([]);
     expect(state.steps.a?.output).toEqual({ id: "A1" });
   });
 
   it("retries a retryable failure after the backoff, then fails for good and compensates", () => {
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "A1" })), T0, half).state;
-    const first = onOutcome(wf, state, outcome("step", "b", 1, err("unavailable", true)), T0 + 10, half);
-    expect(first.events).toMatchObject([{ type: "step_attempt_failed", attempt: 1, retryAt: T0 + 10 + 1000 }]);
-    expect(commands(wf, first.state)).toEqual([{ kind: "step", stepId: "b", attempt: 2, notBefore: T0 + 1010 }]);
+    const first = onOutcome(
+      wf,
+      state,
+      outcome("step", "b", 1, err("unavailable", true)),
+      T0 + 10,
+      half,
+    );
+    expect(first.events).toMatchObject([
+      { type: "step_attempt_failed", attempt: 1, retryAt: T0 + 10 + 1000 },
+    ]);
+    expect(commands(wf, first.state)).toEqual([
+      { kind: "step", stepId: "b", attempt: 2, notBefore: T0 + 1010 },
+    ]);
     // An outcome for an attempt the run is not waiting on is stale.
-    expect(onOutcome(wf, first.state, outcome("step", "b", 1, err("unavailable", true)), T0 + 11, half).events).toEqual([]);
-    const second = onOutcome(wf, first.state, outcome("step", "b", 2, err("unavailable", true)), T0 + 2000, half);
-    expect(second.events).toMatchObject([{ type: "step_attempt_failed", attempt: 2, retryAt: T0 + 2000 + 2000 }]);
-    const third = onOutcome(wf, second.state, outcome("step", "b", 3, err("unavailable", true)), T0 + 5000, half);
+    expect(
+      onOutcome(wf, first.state, outcome("step", "b", 1, err("unavailable", true)), T0 + 11, half)
+        .events,
+    ).toEqual([]);
+    const second = onOutcome(
+      wf,
+      first.state,
+      outcome("step", "b", 2, err("unavailable", true)),
+      T0 + 2000,
+      half,
+    );
+    expect(second.events).toMatchObject([
+      { type: "step_attempt_failed", attempt: 2, retryAt: T0 + 2000 + 2000 },
+    ]);
+    const third = onOutcome(
+      wf,
+      second.state,
+      outcome("step", "b", 3, err("unavailable", true)),
+      T0 + 5000,
+      half,
+    );
     expect(third.events.map((e) => e.type)).toEqual(["step_failed", "run_failed"]);
     expect(third.state.status).toBe("compensating");
     expect(runnable(wf, third.state)).toEqual(["compensate:a#1"]);
@@ -114,24 +160,46 @@ describe("sequential execution", () => {
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "A1" })), T0, half).state;
     state = onOutcome(wf, state, outcome("step", "b", 1, ok({ id: "B1" })), T0, half).state;
-    const failed = onOutcome(wf, state, outcome("step", "c", 1, err("invalid_argument", false)), T0 + 1, half);
+    const failed = onOutcome(
+      wf,
+      state,
+      outcome("step", "c", 1, err("invalid_argument", false)),
+      T0 + 1,
+      half,
+    );
     expect(failed.events.map((e) => e.type)).toEqual(["step_failed", "run_failed"]);
     state = failed.state;
     expect(runnable(wf, state)).toEqual(["compensate:b#1"]);
-    const undoB = prepareCall(wf, state, { kind: "compensate", stepId: "b", attempt: 1, notBefore: 0 });
-    expect(undoB.ok && [undoB.call.method, undoB.call.idempotencyKey]).toEqual(["DELETE /b/B1", "run-1/b/compensate"]);
+    const undoB = prepareCall(wf, state, {
+      kind: "compensate",
+      stepId: "b",
+      attempt: 1,
+      notBefore: 0,
+    });
+    expect(undoB.ok && [undoB.call.method, undoB.call.idempotencyKey]).toEqual([
+      "DELETE /b/B1",
+      "run-1/b/compensate",
+    ]);
     state = onOutcome(wf, state, outcome("compensate", "b", 1, ok()), T0 + 2, half).state;
     expect(runnable(wf, state)).toEqual(["compensate:a#1"]);
     const done = onOutcome(wf, state, outcome("compensate", "a", 1, ok()), T0 + 3, half);
     expect(done.events.map((e) => e.type)).toEqual(["compensation_succeeded", "run_finished"]);
     expect(done.state.status).toBe("compensated");
-    expect(onOutcome(wf, done.state, outcome("compensate", "a", 1, ok()), T0 + 4, half).events).toEqual([]);
+    expect(
+      onOutcome(wf, done.state, outcome("compensate", "a", 1, ok()), T0 + 4, half).events,
+    ).toEqual([]);
   });
 
   it("honours Retry-After as a floor on the backoff", () => {
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "A1" })), T0, half).state;
-    const r = onOutcome(wf, state, outcome("step", "b", 1, err("resource_exhausted", true, { retryAfterMs: 7000 })), T0, half);
+    const r = onOutcome(
+      wf,
+      state,
+      outcome("step", "b", 1, err("resource_exhausted", true, { retryAfterMs: 7000 })),
+      T0,
+      half,
+    );
     expect(r.events).toMatchObject([{ type: "step_attempt_failed", retryAt: T0 + 7000 }]);
   });
 
@@ -141,15 +209,31 @@ describe("sequential execution", () => {
     state = onOutcome(wf, state, outcome("step", "b", 1, err("not_found", false)), T0, half).state;
     expect(runnable(wf, state)).toEqual(["compensate:a#1"]);
     for (let attempt = 1; attempt < 10; attempt++) {
-      const r = onOutcome(wf, state, outcome("compensate", "a", attempt, err("unavailable", true)), T0 + attempt, half);
+      const r = onOutcome(
+        wf,
+        state,
+        outcome("compensate", "a", attempt, err("unavailable", true)),
+        T0 + attempt,
+        half,
+      );
       expect(r.events).toMatchObject([{ type: "compensation_attempt_failed", attempt }]);
       state = r.state;
     }
-    const parked = onOutcome(wf, state, outcome("compensate", "a", 10, err("unavailable", true)), T0 + 99, half);
+    const parked = onOutcome(
+      wf,
+      state,
+      outcome("compensate", "a", 10, err("unavailable", true)),
+      T0 + 99,
+      half,
+    );
     expect(parked.events.map((e) => e.type)).toEqual(["compensation_failed", "run_finished"]);
     expect(parked.state.status).toBe("compensation_failed");
     expect(runnable(wf, parked.state)).toEqual([]);
-    const redriven = evolve(parked.state, { type: "run_redriven", at: T0 + 100 }, parked.state.seq + 1);
+    const redriven = evolve(
+      parked.state,
+      { type: "run_redriven", at: T0 + 100 },
+      parked.state.seq + 1,
+    );
     expect(redriven.status).toBe("compensating");
     expect(runnable(wf, redriven)).toEqual(["compensate:a#1"]);
   });
@@ -158,7 +242,13 @@ describe("sequential execution", () => {
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "A1" })), T0, half).state;
     state = onOutcome(wf, state, outcome("step", "b", 1, err("not_found", false)), T0, half).state;
-    const r = onOutcome(wf, state, outcome("compensate", "a", 1, err("permission_denied", false)), T0, half);
+    const r = onOutcome(
+      wf,
+      state,
+      outcome("compensate", "a", 1, err("permission_denied", false)),
+      T0,
+      half,
+    );
     expect(r.state.status).toBe("compensation_failed");
   });
 
@@ -241,10 +331,20 @@ describe("graphs, joins and conditions", () => {
     // are skipped, and those that merely follow it run.
     expect(state.steps.optional?.status).toBe("skipped");
     expect(state.steps.uses_extra).toBeUndefined();
-    expect(runnable(wf, state).sort()).toEqual(["step:after_skip#1", "step:left#1", "step:right#1"]);
+    expect(runnable(wf, state).sort()).toEqual([
+      "step:after_skip#1",
+      "step:left#1",
+      "step:right#1",
+    ]);
     const left = onOutcome(wf, state, outcome("step", "left", 1, ok({ v: 1 })), T0 + 1, half);
     expect(runnable(wf, left.state)).not.toContain("step:join#1");
-    const right = onOutcome(wf, left.state, outcome("step", "right", 1, ok({ v: 2 })), T0 + 2, half);
+    const right = onOutcome(
+      wf,
+      left.state,
+      outcome("step", "right", 1, ok({ v: 2 })),
+      T0 + 2,
+      half,
+    );
     expect(right.state.steps.uses_extra?.status).toBe("skipped");
     expect(right.state.steps.uses_extra?.skipReason).toContain('skipped step "optional"');
     expect(runnable(wf, right.state).filter((c) => c === "step:join#1")).toHaveLength(1);
@@ -260,7 +360,13 @@ describe("graphs, joins and conditions", () => {
     let { state } = begin(wf, { extra: false });
     state = onOutcome(wf, state, outcome("step", "start", 1, ok()), T0, half).state;
     state = onOutcome(wf, state, outcome("step", "left", 1, ok({ v: 1 })), T0 + 1, half).state;
-    state = onOutcome(wf, state, outcome("step", "after_skip", 1, err("failed_precondition", false)), T0 + 2, half).state;
+    state = onOutcome(
+      wf,
+      state,
+      outcome("step", "after_skip", 1, err("failed_precondition", false)),
+      T0 + 2,
+      half,
+    ).state;
     expect(state.status).toBe("compensating");
     expect(runnable(wf, state)).toEqual(["compensate:left#1"]);
     // right was in flight when the run failed; its success still counts and is undone too.
@@ -304,14 +410,27 @@ steps:
 `);
     let { state } = begin(wf);
     state = onOutcome(wf, state, outcome("step", "a", 1, ok()), T0 + 500, half).state;
-    expect(commands(wf, state)).toEqual([{ kind: "step", stepId: "wait", attempt: 1, notBefore: T0 + 500 + 90_000 }]);
+    expect(commands(wf, state)).toEqual([
+      { kind: "step", stepId: "wait", attempt: 1, notBefore: T0 + 500 + 90_000 },
+    ]);
   });
 
   it("percent-encodes template values placed in an HTTP path", () => {
     const wf = workflowFrom(SEQUENTIAL);
     let { state } = begin(wf);
-    state = onOutcome(wf, state, outcome("step", "a", 1, ok({ id: "../admin?x=1 #" })), T0, half).state;
-    const call = prepareCall(wf, state, { kind: "compensate", stepId: "a", attempt: 1, notBefore: 0 });
+    state = onOutcome(
+      wf,
+      state,
+      outcome("step", "a", 1, ok({ id: "../admin?x=1 #" })),
+      T0,
+      half,
+    ).state;
+    const call = prepareCall(wf, state, {
+      kind: "compensate",
+      stepId: "a",
+      attempt: 1,
+      notBefore: 0,
+    });
     expect(call.ok && call.call.method).toBe("DELETE /a/..%2Fadmin%3Fx%3D1%20%23");
   });
 

@@ -16,7 +16,11 @@ export interface FakeServices extends ServiceCaller {
   callsTo(method: string): CallRequest[];
 }
 
-export function failure(code: ErrorInfo["code"], retryable: boolean, extra: Partial<ErrorInfo> = {}): CallResult {
+export function failure(
+  code: ErrorInfo["code"],
+  retryable: boolean,
+  extra: Partial<ErrorInfo> = {},
+): CallResult {
   return { ok: false, error: { code, message: `${code} (injected)`, retryable, ...extra } };
 }
 

@@ -1,6 +1,6 @@
+import { formatDiagnostic } from "../../src/workflow/diagnostics.js";
 import { loadWorkflow, loadWorkflowFile } from "../../src/workflow/load.js";
 import type { Workflow } from "../../src/workflow/model.js";
-import { formatDiagnostic } from "../../src/workflow/diagnostics.js";
 
 /** Compiles a workflow from YAML, failing the test with the diagnostics if it is invalid. */
 export function workflowFrom(yaml: string): Workflow {

@@ -77,7 +77,7 @@ describe("eq / ne", () => {
     ['{{ eq 1 "1" }}', false],
     ["{{ eq .obj .same }}", true],
     ["{{ eq .obj .other }}", false],
-    ["{{ eq .obj.b (index .same \"b\") }}", true],
+    ['{{ eq .obj.b (index .same "b") }}', true],
     ["{{ eq .list .list }}", true],
     ["{{ eq .empty .nobj }}", false],
     ["{{ eq .missing nil }}", true],
@@ -246,32 +246,5 @@ describe("json / toString / toNumber", () => {
     ['{{ toNumber "1e999" }}', 'toNumber: "1e999" is not a number'],
     ["{{ toNumber true }}", "toNumber: boolean is not a number"],
     ["{{ toNumber .missing }}", "toNumber: null is not a number"],
-  ]);
-});
-
-describe("printf", () => {
-  table([
-    ['{{ printf "%s-%d" "a" 3 }}', "a-3"],
-    ['{{ printf "%v|%v|%v" .obj .missing true }}', '{"a":1,"b":[1,2]}||true'],
-    ['{{ printf "%q" "a\\"b" }}', '"a\\"b"'],
-    ['{{ printf "%f" 1.5 }}', "1.500000"],
-    ['{{ printf "%.2f" 3.14159 }}', "3.14"],
-    ['{{ printf "%.0f" 2.5 }}', "3"],
-    ['{{ printf "100%%" }}', "100%"],
-    ['{{ printf "%d" 1e21 }}', "1000000000000000000000"],
-    ['{{ printf "%d" -0 }}', "0"],
-    ['{{ printf "%s" .n }}', "3"],
-    ['{{ printf "no verbs" }}', "no verbs"],
-  ]);
-  failures([
-    ['{{ printf "%s %s" "a" }}', "printf: the format needs more than the 1 argument(s) given"],
-    ['{{ printf "%s" "a" "b" }}', "printf: 2 argument(s) given but the format uses 1"],
-    ['{{ printf "%x" 1 }}', 'printf: unsupported verb "%x" (supported: %s %d %v %q %f %%)'],
-    ['{{ printf "%5d" 1 }}', 'printf: unsupported verb "%5" (supported: %s %d %v %q %f %%)'],
-    ['{{ printf "50%" }}', 'printf: the format ends with a lone "%"'],
-    ['{{ printf "%d" 1.5 }}', "printf: %d needs an integer, got 1.5"],
-    ['{{ printf "%d" "1" }}', "printf: %d needs an integer, got string"],
-    ['{{ printf "%f" "1" }}', "printf: %f needs a number, got string"],
-    ["{{ printf 1 }}", "printf: the format must be a string, got number"],
   ]);
 });
