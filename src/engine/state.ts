@@ -27,6 +27,8 @@ export interface StepState {
 export interface CompensationState {
   readonly status: CompensationStatus;
   readonly attempts: number;
+  /** When the first attempt started. */
+  readonly startedAt?: number;
   readonly retryAt?: number;
   readonly error?: ErrorInfo;
   readonly finishedAt?: number;
@@ -147,22 +149,25 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
     case "run_cancel_requested":
       return { ...state, status: "compensating", cancelRequested: true };
     case "compensation_succeeded":
-      return withCompensation(state, event.stepId, () => ({
+      return withCompensation(state, event.stepId, (c) => ({
         status: "succeeded",
         attempts: event.attempt,
+        startedAt: c.startedAt ?? event.startedAt,
         finishedAt: event.at,
       }));
     case "compensation_attempt_failed":
-      return withCompensation(state, event.stepId, () => ({
+      return withCompensation(state, event.stepId, (c) => ({
         status: "waiting",
         attempts: event.attempt,
+        startedAt: c.startedAt ?? event.startedAt,
         retryAt: event.retryAt,
         error: event.error,
       }));
     case "compensation_failed":
-      return withCompensation(state, event.stepId, () => ({
+      return withCompensation(state, event.stepId, (c) => ({
         status: "failed",
         attempts: event.attempt,
+        startedAt: c.startedAt ?? event.startedAt,
         error: event.error,
         finishedAt: event.at,
       }));
