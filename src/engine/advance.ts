@@ -7,8 +7,8 @@ import { MaestroError } from "../errors.js";
 import { evaluateTemplate, evaluateValue } from "../template/index.js";
 import type { StepDefinition, Workflow } from "../workflow/model.js";
 import type { SagaEvent } from "./events.js";
-import { templateScope } from "./scope.js";
-import { evolve, type RunState } from "./state.js";
+import { templateScope, templatesRoots } from "./scope.js";
+import { applyEvent, type Draft, draftOf, type RunState } from "./state.js";
 import { truthy } from "./truthy.js";
 
 const DONE = new Set(["succeeded", "skipped"]);
@@ -41,7 +41,7 @@ function gate(
     };
   }
   if (step.when.length === 0) return undefined;
-  const scope = templateScope(workflow, state);
+  const scope = templateScope(workflow, state, templatesRoots(step.when));
   for (const condition of step.when) {
     try {
       if (!truthy(evaluateTemplate(condition, scope))) {
@@ -150,19 +150,25 @@ export function advance(
   state: RunState,
   now: number,
 ): { events: SagaEvent[]; state: RunState } {
+  const draft = draftOf(state);
+  const events = advanceDraft(workflow, draft, now);
+  return { events, state: events.length === 0 ? state : draft };
+}
+
+/** {@link advance} on a draft the caller owns: the draft is updated in place. */
+export function advanceDraft(workflow: Workflow, draft: Draft, now: number): SagaEvent[] {
   const events: SagaEvent[] = [];
-  let current = state;
   // Each event settles one step or the run, so the loop ends within steps + 2 rounds.
   for (let round = 0; round <= workflow.steps.length + 2; round++) {
     const event =
-      current.status === "running"
-        ? runningEvents(workflow, current, now)
-        : current.status === "compensating"
-          ? compensatingEvents(workflow, current, now)
+      draft.status === "running"
+        ? runningEvents(workflow, draft, now)
+        : draft.status === "compensating"
+          ? compensatingEvents(workflow, draft, now)
           : undefined;
     if (!event) break;
     events.push(event);
-    current = evolve(current, event, current.seq + 1);
+    applyEvent(draft, event, draft.seq + 1);
   }
-  return { events, state: current };
+  return events;
 }

@@ -7,7 +7,7 @@ import { type ErrorInfo, MaestroError } from "../errors.js";
 import { evaluateTemplate, evaluateValue, type Template } from "../template/index.js";
 import type { CallDefinition, ServiceDefinition, Workflow } from "../workflow/model.js";
 import type { Command } from "./commands.js";
-import { templateScope } from "./scope.js";
+import { callRoots, templateScope } from "./scope.js";
 import type { RunState } from "./state.js";
 
 export interface PreparedCall {
@@ -55,7 +55,7 @@ export function prepareCall(
       error: new MaestroError("internal", `step "${command.stepId}" has no call`).toInfo(),
     };
   }
-  const scope = templateScope(workflow, state);
+  const scope = templateScope(workflow, state, callRoots(def, service));
   try {
     const method = evaluateTemplate(def.method, scope, {
       ...(service.type === "http" && { escape: encodeURIComponent }),

@@ -6,11 +6,11 @@
 import type { ErrorInfo } from "../errors.js";
 import type { CallResult } from "../ports/service-caller.js";
 import type { Workflow } from "../workflow/model.js";
-import { advance } from "./advance.js";
+import { advanceDraft } from "./advance.js";
 import type { SagaEvent } from "./events.js";
 import { backoffMs, isRetryable } from "./retry.js";
 import { selectField } from "./scope.js";
-import { evolve, type RunState } from "./state.js";
+import { applyEvent, draftOf, type RunState } from "./state.js";
 
 export interface Outcome {
   readonly kind: "step" | "compensate";
@@ -116,14 +116,13 @@ export function onOutcome(
       ? stepEvents(workflow, state, outcome, now, random)
       : compensationEvents(workflow, state, outcome, now, random);
   if (direct.length === 0) return { events: [], state };
-  let current = state;
-  for (const event of direct) current = evolve(current, event, current.seq + 1);
+  const draft = draftOf(state);
+  for (const event of direct) applyEvent(draft, event, draft.seq + 1);
   const late = state.status !== "running" && state.status !== "compensating";
   if (late && workflow.stepsById.get(outcome.stepId)?.compensate) {
     const reopen: SagaEvent = { type: "run_redriven", at: now };
     direct.push(reopen);
-    current = evolve(current, reopen, current.seq + 1);
+    applyEvent(draft, reopen, draft.seq + 1);
   }
-  const followed = advance(workflow, current, now);
-  return { events: [...direct, ...followed.events], state: followed.state };
+  return { events: [...direct, ...advanceDraft(workflow, draft, now)], state: draft };
 }

@@ -2,10 +2,45 @@
  * What templates see while a run executes: `.input`, `.run`, and each finished step's
  * output under its name. Built from the folded state, so it costs the same at every step.
  */
-import type { Workflow } from "../workflow/model.js";
+import { type Template, templateReferences, valueReferences } from "../template/index.js";
+import type { CallDefinition, ServiceDefinition, Workflow } from "../workflow/model.js";
 import type { RunState } from "./state.js";
 
-export function templateScope(workflow: Workflow, state: RunState): Record<string, unknown> {
+const rootsCache = new WeakMap<object, ReadonlySet<string>>();
+
+/** The root names a call's templates read (method, input, headers, query), computed once per call. */
+export function callRoots(call: CallDefinition, service: ServiceDefinition): ReadonlySet<string> {
+  let roots = rootsCache.get(call);
+  if (!roots) {
+    const templates: Template[] = [call.method, ...Object.values(call.headers), ...Object.values(call.query)];
+    templates.push(...Object.values(service.headers));
+    const refs = templates.flatMap((t) => templateReferences(t));
+    if (call.input) refs.push(...valueReferences(call.input));
+    roots = new Set(refs.map((r) => r.path[0] ?? "*"));
+    rootsCache.set(call, roots);
+  }
+  return roots;
+}
+
+/** The root names a list of templates reads, computed once per list. */
+export function templatesRoots(templates: readonly Template[]): ReadonlySet<string> {
+  let roots = rootsCache.get(templates);
+  if (!roots) {
+    roots = new Set(templates.flatMap((t) => templateReferences(t)).map((r) => r.path[0] ?? "*"));
+    rootsCache.set(templates, roots);
+  }
+  return roots;
+}
+
+/**
+ * `roots` limits the outputs put in scope to those the templates read, so building the
+ * scope costs the same at step 10 and step 1,000. A bare `.` reads everything (`*`).
+ */
+export function templateScope(
+  workflow: Workflow,
+  state: RunState,
+  roots?: ReadonlySet<string>,
+): Record<string, unknown> {
   const scope: Record<string, unknown> = {
     input: state.input,
     run: {
@@ -16,8 +51,10 @@ export function templateScope(workflow: Workflow, state: RunState): Record<strin
       correlation_id: state.correlationId,
     },
   };
-  for (const [name, stepId] of workflow.outputs) {
-    const step = state.steps[stepId];
+  const names = roots && !roots.has("*") ? [...roots] : workflow.outputs.keys();
+  for (const name of names) {
+    const stepId = workflow.outputs.get(name);
+    const step = stepId === undefined ? undefined : state.steps[stepId];
     if (step?.status === "succeeded") scope[name] = step.output;
   }
   return scope;

@@ -55,54 +55,71 @@ export interface RunState {
   readonly finishedAt?: number;
 }
 
-function withStep(
-  state: RunState,
-  stepId: string,
-  update: (step: StepState) => StepState,
-): RunState {
-  const step = state.steps[stepId] ?? { status: "pending", attempts: 0 };
-  return { ...state, steps: { ...state.steps, [stepId]: update(step) } };
+/**
+ * A state being changed by one decision. Applying events mutates the draft, so a decision
+ * that appends several events copies the run's step table once, not once per event: with
+ * long runs that copy is what would make step 1,000 cost more than step 10. Step objects
+ * themselves are never mutated (older states share them); they are replaced.
+ */
+export type Draft = { -readonly [K in keyof RunState]: RunState[K] } & { steps: Record<string, StepState> };
+
+export function draftOf(state: RunState): Draft {
+  return { ...state, steps: { ...state.steps } };
 }
 
-function withCompensation(
-  state: RunState,
-  stepId: string,
-  update: (c: CompensationState) => CompensationState,
-): RunState {
-  return withStep(state, stepId, (step) => ({
+function setStep(draft: Draft, stepId: string, update: (step: StepState) => StepState): void {
+  draft.steps[stepId] = update(draft.steps[stepId] ?? { status: "pending", attempts: 0 });
+}
+
+function setCompensation(draft: Draft, stepId: string, update: (c: CompensationState) => CompensationState): void {
+  setStep(draft, stepId, (step) => ({
     ...step,
     compensation: update(step.compensation ?? { status: "pending", attempts: 0 }),
   }));
 }
 
-/** The state after one more event. `seq` is the event's position in the log. */
-export function evolve(state: RunState | undefined, event: SagaEvent, seq: number): RunState {
-  if (event.type === "run_started") {
-    return {
-      runId: event.runId,
-      workflow: event.workflow,
-      version: event.version,
-      status: "running",
-      input: event.input,
-      correlationId: event.correlationId,
-      createdAt: event.at,
-      deadlineAt: event.deadlineAt,
-      updatedAt: event.at,
-      seq,
-      steps: {},
-      completed: 0,
-    };
-  }
-  if (!state) throw new Error(`event ${event.type} at seq ${seq} precedes run_started`);
-  const next = apply(state, event);
-  return { ...next, seq, updatedAt: event.at };
+function start(event: Extract<SagaEvent, { type: "run_started" }>, seq: number): RunState {
+  return {
+    runId: event.runId,
+    workflow: event.workflow,
+    version: event.version,
+    status: "running",
+    input: event.input,
+    correlationId: event.correlationId,
+    createdAt: event.at,
+    deadlineAt: event.deadlineAt,
+    updatedAt: event.at,
+    seq,
+    steps: {},
+    completed: 0,
+  };
 }
 
-function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" }>): RunState {
+/** The state after one more event. `seq` is the event's position in the log. */
+export function evolve(state: RunState | undefined, event: SagaEvent, seq: number): RunState {
+  if (event.type === "run_started") return start(event, seq);
+  if (!state) throw new Error(`event ${event.type} at seq ${seq} precedes run_started`);
+  const draft = draftOf(state);
+  applyEvent(draft, event, seq);
+  return draft;
+}
+
+/** Applies one event to a draft, in place. */
+export function applyEvent(draft: Draft, event: SagaEvent, seq: number): void {
+  if (event.type === "run_started") {
+    Object.assign(draft, start(event, seq));
+    return;
+  }
+  apply(draft, event);
+  draft.seq = seq;
+  draft.updatedAt = event.at;
+}
+
+function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): void {
   switch (event.type) {
     case "step_succeeded": {
-      const completion = state.completed + 1;
-      const next = withStep(state, event.stepId, (s) => ({
+      const completion = d.completed + 1;
+      setStep(d, event.stepId, (s) => ({
         status: "succeeded",
         attempts: Math.max(s.attempts, event.attempt),
         output: event.output,
@@ -110,10 +127,11 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
         finishedAt: event.at,
         completion,
       }));
-      return { ...next, completed: completion };
+      d.completed = completion;
+      return;
     }
     case "step_attempt_failed":
-      return withStep(state, event.stepId, (s) => ({
+      return setStep(d, event.stepId, (s) => ({
         status: "waiting",
         attempts: event.attempt,
         retryAt: event.retryAt,
@@ -121,42 +139,37 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
         startedAt: s.startedAt ?? event.startedAt,
       }));
     case "step_failed":
-      return withStep(state, event.stepId, (s) => ({
+      return setStep(d, event.stepId, (s) => ({
         status: "failed",
         attempts: event.attempt,
         error: event.error,
-        ...((s.startedAt ?? event.startedAt) !== undefined && {
-          startedAt: s.startedAt ?? event.startedAt,
-        }),
+        ...((s.startedAt ?? event.startedAt) !== undefined && { startedAt: s.startedAt ?? event.startedAt }),
         finishedAt: event.at,
       }));
     case "step_skipped":
-      return withStep(state, event.stepId, () => ({
+      return setStep(d, event.stepId, () => ({
         status: "skipped",
         attempts: 0,
         skipReason: event.reason,
         finishedAt: event.at,
       }));
     case "run_failed":
-      return {
-        ...state,
-        status: "compensating",
-        failure: {
-          error: event.error,
-          ...(event.stepId !== undefined && { stepId: event.stepId }),
-        },
-      };
+      d.status = "compensating";
+      d.failure = { error: event.error, ...(event.stepId !== undefined && { stepId: event.stepId }) };
+      return;
     case "run_cancel_requested":
-      return { ...state, status: "compensating", cancelRequested: true };
+      d.status = "compensating";
+      d.cancelRequested = true;
+      return;
     case "compensation_succeeded":
-      return withCompensation(state, event.stepId, (c) => ({
+      return setCompensation(d, event.stepId, (c) => ({
         status: "succeeded",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
         finishedAt: event.at,
       }));
     case "compensation_attempt_failed":
-      return withCompensation(state, event.stepId, (c) => ({
+      return setCompensation(d, event.stepId, (c) => ({
         status: "waiting",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
@@ -164,7 +177,7 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
         error: event.error,
       }));
     case "compensation_failed":
-      return withCompensation(state, event.stepId, (c) => ({
+      return setCompensation(d, event.stepId, (c) => ({
         status: "failed",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
@@ -172,24 +185,19 @@ function apply(state: RunState, event: Exclude<SagaEvent, { type: "run_started" 
         finishedAt: event.at,
       }));
     case "run_finished":
-      return {
-        ...state,
-        status: event.status,
-        finishedAt: event.at,
-        ...(event.output !== undefined && { output: event.output }),
-      };
-    case "run_redriven": {
-      const steps: Record<string, StepState> = {};
-      for (const [id, step] of Object.entries(state.steps)) {
-        const c = step.compensation;
-        steps[id] =
-          c?.status === "failed"
-            ? { ...step, compensation: { status: "pending", attempts: 0 } }
-            : step;
+      d.status = event.status;
+      d.finishedAt = event.at;
+      if (event.output !== undefined) d.output = event.output;
+      return;
+    case "run_redriven":
+      for (const [id, step] of Object.entries(d.steps)) {
+        if (step.compensation?.status === "failed") {
+          d.steps[id] = { ...step, compensation: { status: "pending", attempts: 0 } };
+        }
       }
-      const { finishedAt: _finished, ...rest } = state;
-      return { ...rest, steps, status: "compensating" };
-    }
+      delete d.finishedAt;
+      d.status = "compensating";
+      return;
   }
 }
 
@@ -198,7 +206,11 @@ export function fold(
   snapshot: RunState | undefined,
   events: readonly (SagaEvent & { readonly seq: number })[],
 ): RunState | undefined {
-  let state = snapshot;
-  for (const event of events) state = evolve(state, event, event.seq);
-  return state;
+  const [first, ...rest] = events;
+  if (!first) return snapshot;
+  const base = snapshot ?? (first.type === "run_started" ? start(first, first.seq) : undefined);
+  if (!base) throw new Error(`event ${first.type} at seq ${first.seq} precedes run_started`);
+  const draft = draftOf(base);
+  for (const event of snapshot ? events : rest) applyEvent(draft, event, event.seq);
+  return draft;
 }
