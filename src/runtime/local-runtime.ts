@@ -11,6 +11,7 @@ import { type Logger, silentLogger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskQueue } from "../ports/task-queue.js";
+import { cancelRun, redriveRun } from "./run-control.js";
 import { type StartedRun, type StartRunRequest, startRun } from "./start-run.js";
 import { sweep } from "./sweeper.js";
 import { createWorker } from "./worker.js";
@@ -46,6 +47,10 @@ export interface LocalRuntime {
   getRun(runId: string): Promise<RunState | undefined>;
   /** Resolves when the run reaches a final status (polls the log). */
   waitForRun(runId: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<RunState>;
+  /** Stops starting new steps and compensates what completed; the run ends `cancelled`. */
+  cancelRun(runId: string, reason?: string): Promise<RunState>;
+  /** Retries the failed compensations of a `compensation_failed` run. */
+  redriveRun(runId: string): Promise<RunState>;
   /** One sweep now. */
   sweep(): Promise<{ examined: number; redriven: number }>;
 }
@@ -143,6 +148,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
         await new Promise((r) => setTimeout(r, pollMs));
       }
     },
+    cancelRun: (runId, reason) => cancelRun(sweepDeps, runId, reason),
+    redriveRun: (runId) => redriveRun(sweepDeps, runId),
     sweep: () => sweep(sweepDeps, { stallMs }),
   };
   return runtime;

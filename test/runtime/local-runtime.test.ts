@@ -109,3 +109,70 @@ describe("local runtime", () => {
     expect(first.created).toBe(true);
   });
 });
+
+describe("operator actions", () => {
+  const saga = workflowFrom(`
+name: saga
+version: "1"
+services: { svc: { type: http, endpoint: "http://svc" } }
+steps:
+  - id: book
+    service: svc
+    method: POST /book
+    output: booking
+    compensate: { method: "DELETE /book/{{ .booking.id }}", retry: { max_attempts: 2, initial_interval: 10ms } }
+  - id: wait_approval
+    service: svc
+    method: POST /slow
+  - id: finish
+    service: svc
+    method: POST /finish
+`);
+
+  it("cancels a running run: the step in flight finishes, completed steps are undone", async () => {
+    const { services, runtime } = setup(saga);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    services.on("POST /slow", async () => {
+      await gate;
+      return { ok: true, output: {} };
+    });
+    const { runId } = await runtime.startRun({ workflow: saga, input: {} });
+    while (services.callsTo("POST /slow").length === 0) await new Promise((r) => setTimeout(r, 5));
+    const state = await runtime.cancelRun(runId, "customer asked");
+    expect(state.status).toBe("compensating");
+    release();
+    const final = await runtime.waitForRun(runId);
+    expect(final.status).toBe("cancelled");
+    expect(services.callsTo("POST /finish")).toHaveLength(0);
+    expect([...services.effects.keys()].filter((k) => k.endsWith("/compensate")).sort()).toEqual([
+      `${runId}/book/compensate`,
+    ]);
+    await expect(runtime.cancelRun(runId)).rejects.toThrow(/already ended cancelled/);
+  });
+
+  it("parks a run whose undo keeps failing and finishes it after a redrive", async () => {
+    const { services, runtime } = setup(saga);
+    services.on("POST /slow", () => ({
+      ok: false,
+      error: { code: "invalid_argument", message: "no", retryable: false },
+    }));
+    let undoWorks = false;
+    services.on("POST /book", () => ({ ok: true, output: { id: "x" } }));
+    services.on("DELETE /book/x", () =>
+      undoWorks
+        ? { ok: true, output: {} }
+        : { ok: false, error: { code: "unavailable", message: "down", retryable: true } },
+    );
+    const { runId } = await runtime.startRun({ workflow: saga, input: {} });
+    const parked = await runtime.waitForRun(runId);
+    expect(parked.status).toBe("compensation_failed");
+    expect(parked.steps.book?.compensation).toMatchObject({ status: "failed", attempts: 2 });
+    undoWorks = true;
+    await runtime.redriveRun(runId);
+    const final = await runtime.waitForRun(runId);
+    expect(final.status).toBe("compensated");
+  });
+});
