@@ -56,12 +56,12 @@ async function act(
  */
 export function cancelRun(deps: RunControlDeps, runId: string, reason?: string): Promise<RunState> {
   return act(deps, runId, (state) => {
-    if (state.cancelRequested) return undefined;
     if (FINAL_STATUSES.has(state.status)) {
       throw new MaestroError("failed_precondition", `run ${runId} already ended ${state.status}`, {
         retryable: false,
       });
     }
+    if (state.cancelRequested) return undefined;
     return {
       type: "run_cancel_requested",
       at: deps.clock.now(),
