@@ -29,9 +29,13 @@ export interface ReceiveOptions {
   readonly visibilityMs?: number;
 }
 
-/** A queue of tasks with at-least-once delivery. Duplicates and reordering are allowed. */
-export interface TaskQueue {
+/** What producers of tasks need: on Lambda, tasks are received by the event source, not by us. */
+export interface TaskSender {
   send(tasks: readonly OutgoingTask[]): Promise<void>;
+}
+
+/** A queue of tasks with at-least-once delivery. Duplicates and reordering are allowed. */
+export interface TaskQueue extends TaskSender {
   receive(options: ReceiveOptions): Promise<readonly ReceivedTask[]>;
   /** Deletes a received task; acking an unknown or expired receipt is not an error. */
   ack(receipt: string): Promise<void>;

@@ -10,7 +10,7 @@ import { applyEvent, draftOf, type RunState } from "../engine/state.js";
 import { MaestroError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { SagaLog } from "../ports/saga-log.js";
-import type { TaskQueue } from "../ports/task-queue.js";
+import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
 import { loadRun, record } from "./run-context.js";
 import { delayed } from "./worker.js";
@@ -18,7 +18,7 @@ import type { WorkflowSource } from "./workflow-source.js";
 
 export interface RunControlDeps {
   readonly log: SagaLog;
-  readonly queue: TaskQueue;
+  readonly queue: TaskSender;
   readonly workflows: WorkflowSource;
   readonly clock: Clock;
 }

@@ -9,13 +9,13 @@ import type { SagaEvent } from "../engine/events.js";
 import { evolve } from "../engine/state.js";
 import type { Clock } from "../ports/clock.js";
 import type { SagaLog } from "../ports/saga-log.js";
-import type { TaskQueue } from "../ports/task-queue.js";
+import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
 import { delayed } from "./worker.js";
 
 export interface StartRunDeps {
   readonly log: SagaLog;
-  readonly queue: TaskQueue;
+  readonly queue: TaskSender;
   readonly clock: Clock;
   /** New unique ids (run ids, correlation ids). */
   readonly newId: () => string;

@@ -7,14 +7,14 @@ import { commands, toTask } from "../engine/commands.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunHeader, SagaLog } from "../ports/saga-log.js";
-import type { TaskQueue } from "../ports/task-queue.js";
+import type { TaskSender } from "../ports/task-queue.js";
 import { loadRun, MissingRunError, settle } from "./run-context.js";
 import { delayed } from "./worker.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
 export interface SweeperDeps {
   readonly log: SagaLog;
-  readonly queue: TaskQueue;
+  readonly queue: TaskSender;
   readonly workflows: WorkflowSource;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -16,7 +16,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
-import type { OutgoingTask, Task, TaskQueue } from "../ports/task-queue.js";
+import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
 import { type LoadedContext, loadRun, MissingRunError, record, settle } from "./run-context.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -25,7 +25,7 @@ export const MAX_QUEUE_DELAY_MS = 15 * 60_000;
 
 export interface WorkerDeps {
   readonly log: SagaLog;
-  readonly queue: TaskQueue;
+  readonly queue: TaskSender;
   readonly caller: ServiceCaller;
   readonly workflows: WorkflowSource;
   readonly clock: Clock;

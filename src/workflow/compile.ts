@@ -37,7 +37,7 @@ import {
 } from "./policies.js";
 import { checkReferences, type Reference } from "./references.js";
 import { parseSchedule } from "./schedule.js";
-import type { RawCompensate, RawService, RawWorkflow } from "./schema.js";
+import { type RawCompensate, type RawService, type RawWorkflow, triggerSchema } from "./schema.js";
 import type { ShapeResult } from "./shape.js";
 
 const HTTP_METHOD = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\/\S*$/;
@@ -223,7 +223,9 @@ function callReferences(call: CallDefinition | undefined, path: YamlPath): Refer
 
 function compileTriggers(raw: RawWorkflow["triggers"], ctx: Context): Trigger[] {
   const triggers: Trigger[] = [];
-  (raw ?? []).forEach((trigger, i) => {
+  (Array.isArray(raw) ? raw : []).forEach((trigger, i) => {
+    // Triggers with a bad shape are already reported by the shape check.
+    if (!triggerSchema.safeParse(trigger).success) return;
     if ("queue" in trigger) {
       triggers.push({ kind: "queue", queue: trigger.queue });
       return;

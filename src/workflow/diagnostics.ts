@@ -1,4 +1,4 @@
-import type { Document, LineCounter, Node } from "yaml";
+import type { Document, LineCounter, Node, Scalar } from "yaml";
 import { isMap, isNode, isPair, isScalar, isSeq } from "yaml";
 
 /** One problem in a workflow file, with its place. Lines and columns are 1-based. */
@@ -25,6 +25,8 @@ export class SourceMap {
     private readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    /** The YAML text, to place offsets inside quoted, escaped or multi-line scalars. */
+    private readonly text = "",
   ) {}
 
   at(offset: number, message: string): Diagnostic {
@@ -46,7 +48,7 @@ export class SourceMap {
     // An error about a value's key (e.g. a missing field) points at the mapping's start.
     const start = node?.range?.[0] ?? 0;
     if (options.innerOffset !== undefined && exact && isScalar(node)) {
-      return this.at(start + scalarLead(node) + options.innerOffset, message);
+      return this.at(start + this.offsetInScalar(node, options.innerOffset), message);
     }
     return this.at(start, message);
   }
@@ -58,6 +60,27 @@ export class SourceMap {
     const last = path[path.length - 1];
     if (typeof last === "string") return this.node(parentPath, message, { key: last });
     return this.node(path, message);
+  }
+
+  /** The scalar at `path` as written, before YAML read it as a number or boolean: `1.0`. */
+  written(path: YamlPath): string | undefined {
+    const { node, exact } = this.find(path);
+    const source = exact && isScalar(node) ? (node as { source?: unknown }).source : undefined;
+    return typeof source === "string" ? source : undefined;
+  }
+
+  /**
+   * Where the value's character at `index` is written, from the scalar's start. Quotes,
+   * escapes (`\"`, `''`, `\u00e9`), folded line breaks and block indentation make the two
+   * differ; if the decoding does not reproduce the value, assume one character per character.
+   */
+  private offsetInScalar(node: Scalar, index: number): number {
+    const naive = scalarLead(node) + index;
+    if (!node.range || typeof node.value !== "string") return naive;
+    const decoded = decodeScalar(this.text.slice(node.range[0], node.range[1]), node.type);
+    const prefix = index + 1;
+    if (!decoded || decoded.value.slice(0, prefix) !== node.value.slice(0, prefix)) return naive;
+    return decoded.from[index] ?? naive;
   }
 
   private find(path: YamlPath): { node: Node | undefined; exact: boolean } {
@@ -82,4 +105,129 @@ export class SourceMap {
 /** Characters before a scalar's value starts in the source (its opening quote). */
 function scalarLead(node: { type?: string | undefined }): number {
   return node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE" ? 1 : 0;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  t: "\t",
+  "\t": "\t",
+  n: "\n",
+  v: "\v",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+  N: "\x85",
+  _: "\xa0",
+  L: "\u2028",
+  P: "\u2029",
+};
+const HEX_WIDTH: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
+
+/**
+ * Decodes a scalar's source text as YAML does, recording for each value character (and
+ * one past the end) its offset in `src`. Returns undefined for forms it does not follow.
+ */
+export function decodeScalar(
+  src: string,
+  type: string | undefined,
+): { value: string; from: number[] } | undefined {
+  let value = "";
+  const from: number[] = [];
+  /** Adds value text: copied from `at` on (step 1), or decoded from the escape at `at` (0). */
+  const emit = (text: string, at: number, step = 1) => {
+    value += text;
+    for (let k = 0; k < text.length; k++) from.push(at + k * step);
+  };
+  if (type === "BLOCK_LITERAL" || type === "BLOCK_FOLDED") {
+    const headerEnd = src.indexOf("\n");
+    if (headerEnd < 0 || /\d/.test(src.slice(0, headerEnd))) return undefined;
+    const lines: { start: number; text: string }[] = [];
+    let start = headerEnd + 1;
+    for (const text of src.slice(start).split("\n")) {
+      lines.push({ start, text });
+      start += text.length + 1;
+    }
+    const first = lines.find((l) => l.text.trim() !== "");
+    const indent = first ? (/^ */.exec(first.text)?.[0].length ?? 0) : 0;
+    const isEmpty = (l: { text: string } | undefined) => l !== undefined && l.text.trim() === "";
+    const isNormal = (l: { text: string } | undefined) =>
+      l !== undefined && !isEmpty(l) && !/^[ \t]/.test(l.text.slice(indent));
+    lines.forEach((line, i) => {
+      emit(line.text.slice(indent), line.start + Math.min(indent, line.text.length));
+      const next = lines[i + 1];
+      if (next === undefined) return;
+      const at = line.start + line.text.length;
+      if (type === "BLOCK_LITERAL" || !isNormal(line)) emit("\n", at);
+      else if (isNormal(next)) emit(" ", at);
+      else if (!isEmpty(next)) emit("\n", at);
+    });
+    from.push(src.length);
+    return { value, from };
+  }
+  const quote = type === "QUOTE_DOUBLE" ? '"' : type === "QUOTE_SINGLE" ? "'" : "";
+  if (quote !== "" && (src.length < 2 || !src.endsWith(quote))) return undefined;
+  const end = quote === "" ? src.length : src.length - 1;
+  let pending: [string, number][] = [];
+  let i = quote === "" ? 0 : 1;
+  while (i < end) {
+    const c = src[i] as string;
+    if (c === "\n" || c === "\r") {
+      // Trailing blanks are dropped; one line break folds to a space, n breaks to n-1 newlines.
+      pending = [];
+      const at = i;
+      let breaks = 0;
+      while (i < end && /[ \t\r\n]/.test(src[i] as string)) {
+        if (src[i] === "\n") breaks++;
+        i++;
+      }
+      emit(breaks <= 1 ? " " : "\n".repeat(breaks - 1), at, 0);
+      continue;
+    }
+    if (c === " " || c === "\t") {
+      pending.push([c, i]);
+      i++;
+      continue;
+    }
+    for (const [blank, at] of pending) emit(blank, at);
+    pending = [];
+    if (quote === '"' && c === "\\") {
+      const next = src[i + 1] ?? "";
+      if (next === "\n" || next === "\r") {
+        // An escaped line break joins the lines without a space.
+        i += next === "\r" && src[i + 2] === "\n" ? 3 : 2;
+        while (i < end && (src[i] === " " || src[i] === "\t")) i++;
+        continue;
+      }
+      const hex = HEX_WIDTH[next];
+      if (hex !== undefined) {
+        const code = Number.parseInt(src.slice(i + 2, i + 2 + hex), 16);
+        if (!/^[0-9A-Fa-f]+$/.test(src.slice(i + 2, i + 2 + hex)) || code > 0x10ffff)
+          return undefined;
+        emit(String.fromCodePoint(code), i, 0);
+        i += 2 + hex;
+        continue;
+      }
+      const simple = SIMPLE_ESCAPES[next];
+      if (simple === undefined) return undefined;
+      emit(simple, i, 0);
+      i += 2;
+      continue;
+    }
+    if (quote === "'" && c === "'" && src[i + 1] === "'") {
+      emit("'", i);
+      i += 2;
+      continue;
+    }
+    emit(c, i);
+    i++;
+  }
+  for (const [blank, at] of pending) emit(blank, at);
+  from.push(end);
+  return { value, from };
 }

@@ -14,11 +14,6 @@ export interface PlacedStep {
   readonly group?: { readonly id?: string; readonly when?: string; readonly path: YamlPath };
 }
 
-function asList(value: string | readonly string[] | undefined): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === "string" ? [value] : value;
-}
-
 export function layoutSteps(
   items: readonly unknown[],
   validItems: ReadonlyMap<number, unknown>,
@@ -29,6 +24,8 @@ export function layoutSteps(
   const groups = new Map<string, string[]>();
   const stepIds = new Set<string>();
   const seen = new Map<string, YamlPath>();
+  /** Steps whose id is taken by an earlier one: reported, then left out like invalid ones. */
+  const duplicates = new Set<string>();
   const claim = (id: string, path: YamlPath) => {
     const first = seen.get(id);
     if (first) {
@@ -36,6 +33,7 @@ export function layoutSteps(
       out.push(
         source.node(path, `duplicate id "${id}" (first used on line ${line})`, { key: "id" }),
       );
+      duplicates.add(path.join("/"));
       return false;
     }
     seen.set(id, path);
@@ -57,17 +55,17 @@ export function layoutSteps(
     }
   });
 
-  const resolve = (names: readonly string[], path: YamlPath): string[] => {
+  const resolve = (written: string | readonly string[], path: YamlPath): string[] => {
     const ids: string[] = [];
+    const names = typeof written === "string" ? [written] : written;
     names.forEach((name, k) => {
       const group = groups.get(name);
       if (group) ids.push(...group);
       else if (stepIds.has(name)) ids.push(name);
       else {
+        // Point at the name itself, also in a one-item list.
         const at =
-          typeof k === "number" && names.length > 1
-            ? [...path, "depends_on", k]
-            : [...path, "depends_on"];
+          typeof written === "string" ? [...path, "depends_on"] : [...path, "depends_on", k];
         out.push(
           source.node(
             at,
@@ -88,15 +86,16 @@ export function layoutSteps(
     const path: YamlPath = ["steps", i];
     if ("parallel" in (item as object)) {
       const group = item as RawParallelGroup;
-      const explicit = asList(group.depends_on);
-      const entry = explicit ? resolve(explicit, path) : previous;
+      const entry = group.depends_on === undefined ? previous : resolve(group.depends_on, path);
+      const members: string[] = [];
       group.parallel.forEach((step, j) => {
         const stepPath: YamlPath = [...path, "parallel", j];
-        const own = asList(step.depends_on);
+        if (duplicates.has(stepPath.join("/"))) return;
+        members.push(step.id);
         placed.push({
           raw: step,
           path: stepPath,
-          dependsOn: own ? resolve(own, stepPath) : entry,
+          dependsOn: step.depends_on === undefined ? entry : resolve(step.depends_on, stepPath),
           group: {
             ...(group.id !== undefined && { id: group.id }),
             ...(group.when !== undefined && { when: group.when }),
@@ -104,11 +103,12 @@ export function layoutSteps(
           },
         });
       });
-      previous = group.parallel.map((s) => s.id);
+      if (members.length > 0) previous = members;
     } else {
       const step = item as RawStep;
-      const own = asList(step.depends_on);
-      placed.push({ raw: step, path, dependsOn: own ? resolve(own, path) : previous });
+      if (duplicates.has(path.join("/"))) return;
+      const dependsOn = step.depends_on === undefined ? previous : resolve(step.depends_on, path);
+      placed.push({ raw: step, path, dependsOn });
       previous = [step.id];
     }
   });

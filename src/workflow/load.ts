@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument, visit, type YAMLError } from "yaml";
 import { compileWorkflow } from "./compile.js";
 import { type Diagnostic, SourceMap } from "./diagnostics.js";
 import type { Workflow } from "./model.js";
@@ -34,11 +34,13 @@ export function loadWorkflow(text: string, file = "workflow.yaml", baseDir = "."
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const source = new SourceMap(file, doc, lineCounter);
+  const source = new SourceMap(file, doc, lineCounter, text);
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      diagnostics: doc.errors.map((e) => source.at(e.pos[0], `YAML: ${firstLine(e.message)}`)),
+      diagnostics: sortDiagnostics(
+        doc.errors.map((e) => source.at(errorOffset(doc, e), `YAML: ${firstLine(e.message)}`)),
+      ),
     };
   }
   let raw: unknown;
@@ -50,15 +52,18 @@ export function loadWorkflow(text: string, file = "workflow.yaml", baseDir = "."
   }
   const diagnostics: Diagnostic[] = [];
   const shape = checkShape(raw, source, diagnostics);
-  // Semantic checks need a sound top level; broken steps are left out of them.
-  if (!shape.topOk || shape.validSteps.size === 0)
-    return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  // Semantic checks need a mapping and some usable steps; broken steps are left out of them.
+  // A bad top-level field (say an unquoted version) does not hide the other errors.
+  if (shape.validSteps.size === 0) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
   const rawServices = ((raw as { services?: Record<string, unknown> }).services ??
     {}) as RawWorkflow["services"];
   const services = Object.fromEntries(
     Object.entries(rawServices).filter(([n]) => shape.validServices.has(n)),
   );
-  const normalised = { ...(raw as object), services } as RawWorkflow;
+  // Top-level settings with a bad shape are left out; steps, output and triggers are still checked.
+  const { steps, output, triggers } = raw as Record<string, unknown>;
+  const top = shape.topOk ? (raw as object) : { steps, output, triggers };
+  const normalised = { ...top, services } as RawWorkflow;
   const compiled = compileWorkflow(normalised, shape, file, source, baseDir);
   const all = sortDiagnostics([...diagnostics, ...compiled.diagnostics]);
   if (!shape.ok || !compiled.workflow) return { ok: false, diagnostics: all };
@@ -77,6 +82,20 @@ export async function loadWorkflowFile(path: string): Promise<LoadResult> {
     return { ok: false, diagnostics: [{ file: path, line: 1, column: 1, message: reason }] };
   }
   return loadWorkflow(text, path, dirname(resolve(path)));
+}
+
+/** An unclosed quote is reported at the opening quote rather than where the file ends. */
+function errorOffset(doc: Document, error: YAMLError): number {
+  const at = error.pos[0];
+  if (error.code !== "MISSING_CHAR" || !error.message.includes("quote")) return at;
+  let start = at;
+  visit(doc, {
+    Scalar(_, node) {
+      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+      if (quoted && node.range?.[1] === at) start = node.range[0];
+    },
+  });
+  return start;
 }
 
 function firstLine(text: string): string {

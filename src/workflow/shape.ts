@@ -89,6 +89,8 @@ function repair(schema: Schema, value: unknown): unknown {
   }
   if (faulty.has("id") || faulty.has("parallel")) return undefined;
   const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !faulty.has(k)));
+  // A step with a bad sleep is still a sleep step, not one missing its service and method.
+  if (faulty.has("sleep")) rest.sleep = "0ms";
   return schema.safeParse(rest).success ? rest : undefined;
 }
 
@@ -118,7 +120,16 @@ function check(
       continue;
     }
     if (issue.code === "invalid_type") {
-      out.push(source.node(path, `${where}: expected ${issue.expected}, got ${describe(actual)}`));
+      // `version: 1.0` reads as the number 1: show it as written and how to keep it a string.
+      const written =
+        typeof actual === "number" || typeof actual === "boolean"
+          ? source.written(path)
+          : undefined;
+      const got = written === undefined ? describe(actual) : `${typeof actual} ${written}`;
+      // Suggest quotes only where the quoted text would be accepted.
+      const quoted = written !== undefined && schemaAt(schema, issue.path)?.safeParse(written).success;
+      const hint = quoted ? ` (quote it: "${written}")` : "";
+      out.push(source.node(path, `${where}: expected ${issue.expected}, got ${got}${hint}`));
       continue;
     }
     if (issue.code === "invalid_value" && typeof actual === "string") {
