@@ -1,0 +1,112 @@
+/**
+ * The local scheduler: starts runs for workflows whose `triggers` have a schedule, through
+ * the same start-run path as everything else. Each due time has its own idempotency key,
+ * so a restart or two schedulers never start the same occurrence twice. On AWS the same
+ * triggers become EventBridge schedules instead.
+ */
+import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { SagaLog } from "../ports/saga-log.js";
+import type { TaskSender } from "../ports/task-queue.js";
+import type { Workflow } from "../workflow/model.js";
+import { nextFire } from "../workflow/schedule.js";
+import { startRun } from "./start-run.js";
+
+export interface SchedulerDeps {
+  readonly log: SagaLog;
+  readonly queue: TaskSender;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly newId: () => string;
+}
+
+interface Entry {
+  readonly workflow: Workflow;
+  readonly expression: string;
+  readonly schedule: { cron: string } | { rateMs: number };
+  readonly input: unknown;
+  next: number;
+}
+
+export interface Scheduler {
+  /** Starts every occurrence due at or before now; returns the run ids started. */
+  tick(): Promise<string[]>;
+  /** Ticks every `everyMs` until stopped. */
+  start(everyMs?: number): void;
+  stop(): void;
+}
+
+export function createScheduler(deps: SchedulerDeps, workflows: readonly Workflow[]): Scheduler {
+  const now = deps.clock.now();
+  const entries: Entry[] = [];
+  for (const workflow of workflows) {
+    for (const trigger of workflow.triggers) {
+      if (trigger.kind !== "schedule") continue;
+      const schedule =
+        trigger.cron !== undefined ? { cron: trigger.cron } : { rateMs: trigger.rateMs ?? 60_000 };
+      const next = nextFire(schedule, now, now);
+      if (next === undefined) continue;
+      entries.push({
+        workflow,
+        expression: trigger.expression,
+        schedule,
+        input: trigger.input ?? {},
+        next,
+      });
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<string[]> | undefined;
+
+  async function tick(): Promise<string[]> {
+    const started: string[] = [];
+    const current = deps.clock.now();
+    for (const entry of entries) {
+      while (entry.next <= current) {
+        const due = new Date(entry.next).toISOString();
+        const key = `schedule/${entry.workflow.name}/${entry.expression}/${due}`;
+        try {
+          const run = await startRun(deps, {
+            workflow: entry.workflow,
+            input: entry.input,
+            idempotencyKey: key,
+          });
+          if (run.created) started.push(run.runId);
+          deps.logger.info("scheduled run started", {
+            runId: run.runId,
+            workflow: entry.workflow.name,
+            due,
+          });
+        } catch (error) {
+          // Leave `next` alone: the occurrence is tried again on the next tick.
+          deps.logger.error("scheduled run failed to start", {
+            workflow: entry.workflow.name,
+            due,
+            error: (error as Error).message,
+          });
+          return started;
+        }
+        const after = nextFire(entry.schedule, entry.next, entry.next);
+        if (after === undefined) break;
+        entry.next = after;
+      }
+    }
+    return started;
+  }
+
+  return {
+    tick: () => {
+      // One tick at a time: a slow store must not start an occurrence twice in parallel.
+      ticking = (ticking ?? Promise.resolve([])).then(tick, tick);
+      return ticking;
+    },
+    start(everyMs = 1_000) {
+      timer ??= setInterval(() => void this.tick(), everyMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
