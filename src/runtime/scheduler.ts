@@ -44,7 +44,9 @@ export function createScheduler(deps: SchedulerDeps, workflows: readonly Workflo
       if (trigger.kind !== "schedule") continue;
       const schedule =
         trigger.cron !== undefined ? { cron: trigger.cron } : { rateMs: trigger.rateMs ?? 60_000 };
-      const next = nextFire(schedule, now, now);
+      // Rates are aligned to the epoch, not to this process's start, so that every process
+      // (and every restart) computes the same occurrences and their idempotency keys match.
+      const next = nextFire(schedule, now - 1, 0);
       if (next === undefined) continue;
       entries.push({
         workflow,
@@ -86,7 +88,7 @@ export function createScheduler(deps: SchedulerDeps, workflows: readonly Workflo
           });
           return started;
         }
-        const after = nextFire(entry.schedule, entry.next, entry.next);
+        const after = nextFire(entry.schedule, entry.next, 0);
         if (after === undefined) break;
         entry.next = after;
       }

@@ -33,9 +33,11 @@ describe("local scheduler", () => {
     };
     const scheduler = createScheduler(deps, [workflow]);
     expect(await scheduler.tick()).toEqual([]);
-    clock.advance(2 * 60_000); // 02:00: the cron fires, and the rate (due 02:03) not yet
-    expect(await scheduler.tick()).toHaveLength(1);
-    clock.advance(16 * 60_000); // 02:16: rate occurrences at 02:03, 02:08, 02:13
+    clock.advance(60_000); // 01:59: nothing due yet
+    expect(await scheduler.tick()).toEqual([]);
+    clock.advance(60_000); // 02:00: the cron fires, and the rate (aligned to the epoch)
+    expect(await scheduler.tick()).toHaveLength(2);
+    clock.advance(16 * 60_000); // 02:16: rate occurrences at 02:05, 02:10, 02:15
     const started = await scheduler.tick();
     expect(started).toHaveLength(3);
     // A second scheduler that started earlier (a restart, or two processes) reaches the same
@@ -45,10 +47,11 @@ describe("local scheduler", () => {
     clock.set(Date.UTC(2026, 0, 1, 2, 16));
     expect(await again.tick()).toEqual([]);
     const runs = (await log.list({ limit: 100 })).runs;
-    expect(runs).toHaveLength(4);
+    expect(runs).toHaveLength(5);
     const inputs = await Promise.all(runs.map(async (r) => (await log.load(r.runId))?.events[0]));
     expect(inputs.map((e) => (e as { input: { kind: string } }).input.kind).sort()).toEqual([
       "cron",
+      "rate",
       "rate",
       "rate",
       "rate",
