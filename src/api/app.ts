@@ -12,16 +12,20 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
+import type { WorkflowRegistry } from "../ports/workflow-registry.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import { cancelRun, redriveRun } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
 import type { WorkflowCatalog } from "../runtime/workflow-source.js";
 import { ProblemError, problem, sendProblem } from "./problem.js";
+import { workflowRoutes } from "./workflow-routes.js";
 
 export interface ApiDeps {
   readonly log: SagaLog;
   readonly queue: TaskSender;
   readonly workflows: WorkflowCatalog;
+  /** Where PUT /v1/workflows/… registers definitions; without it, workflows are read-only. */
+  readonly registry?: WorkflowRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly newId: () => string;
@@ -97,6 +101,8 @@ export function createApi(deps: ApiDeps): Hono {
         }),
     }),
   );
+
+  if (deps.registry) workflowRoutes(app, deps.registry, () => deps.clock.now());
 
   app.post("/v1/runs", async (c) => {
     const raw = await c.req.json().catch(() => {
