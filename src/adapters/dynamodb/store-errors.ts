@@ -3,6 +3,7 @@
  * an SDK exception type. Conditional-check failures are not handled here: each write knows
  * what its condition meant and raises the domain error itself (AppendConflictError, …).
  */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { AppendConflictError, MaestroError, PayloadTooLargeError } from "../../errors.js";
 
 /** The fields of an SDK service exception that the translation reads. */
@@ -10,7 +11,6 @@ interface SdkErrorShape {
   readonly name?: string;
   readonly message?: string;
   readonly $fault?: "client" | "server";
-  readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
 /**
@@ -28,6 +28,9 @@ export function storeError(error: unknown, action: string): Error {
     case "AccessDeniedException":
     case "UnrecognizedClientException":
       return new MaestroError("permission_denied", text, { retryable: false, cause: error });
+    case "TransactionConflictException":
+      // A write met an item that a concurrent transaction holds; trying again will pass.
+      return new MaestroError("aborted", text, { cause: error });
     case "ValidationException":
       // The size check before each write should make this unreachable; kept as a safety net.
       if (/item size|maximum allowed size/i.test(message)) {
@@ -51,4 +54,16 @@ function isThrottling(name: string): boolean {
 /** Whether an SDK error is of the given exception type, without importing the class. */
 export function isSdkError(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as SdkErrorShape).name === name;
+}
+
+export interface CancellationReason {
+  readonly Code?: string;
+  /** The item as it was, for a failed condition with `ReturnValuesOnConditionCheckFailure`. */
+  readonly Item?: Record<string, AttributeValue>;
+}
+
+/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
+export function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
+  if (!isSdkError(error, "TransactionCanceledException")) return undefined;
+  return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
 }

@@ -1,0 +1,5 @@
+/** Drains the compensation queue: the same worker, fed undo tasks. */
+import { awsDeps } from "../src/lambda/aws-deps.js";
+import { createTaskHandler } from "../src/lambda/task-handler.js";
+
+export const handler = createTaskHandler(awsDeps);

@@ -1,0 +1,5 @@
+/** Step tasks from SQS: claim, call, checkpoint, hand on (partial batch failures). */
+import { awsDeps } from "../src/lambda/aws-deps.js";
+import { createTaskHandler } from "../src/lambda/task-handler.js";
+
+export const handler = createTaskHandler(awsDeps);

@@ -1,0 +1,76 @@
+/**
+ * Everything a Maestro Lambda function needs, built once per cold start from the
+ * environment: the DynamoDB saga log, the SQS queues (step and compensation tasks routed
+ * by kind), the service callers and the workflows bundled with the function.
+ */
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
+import { routeByKind } from "../adapters/routing-queue.js";
+import { createSqsTaskQueue } from "../adapters/sqs/index.js";
+import { dispatchByType } from "../callers/dispatch.js";
+import { createHttpCaller } from "../callers/http-caller.js";
+import { type Clock, systemClock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { SagaLog } from "../ports/saga-log.js";
+import type { ServiceCaller } from "../ports/service-caller.js";
+import type { TaskSender } from "../ports/task-queue.js";
+import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
+import { type LambdaConfig, readConfig } from "./config.js";
+import { powertoolsLogger } from "./logger.js";
+
+export interface AwsDeps {
+  readonly config: LambdaConfig;
+  readonly log: SagaLog;
+  readonly queue: TaskSender;
+  readonly caller: ServiceCaller;
+  readonly workflows: WorkflowCatalog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly newId: () => string;
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+}
+
+/** Builds the dependencies; `overrides` lets tests and the local harness swap parts. */
+export async function createAwsDeps(
+  overrides: Partial<AwsDeps> & { env?: Record<string, string | undefined> } = {},
+) {
+  const config = overrides.config ?? readConfig(overrides.env);
+  const endpoint = config.endpoint === undefined ? {} : { endpoint: config.endpoint };
+  const dynamo = overrides.dynamo ?? new DynamoDBClient(endpoint);
+  const sqs = overrides.sqs ?? new SQSClient(endpoint);
+  const queue =
+    overrides.queue ??
+    routeByKind({
+      step: createSqsTaskQueue({ client: sqs, queueUrl: config.stepQueueUrl }),
+      wake: createSqsTaskQueue({ client: sqs, queueUrl: config.stepQueueUrl }),
+      compensate: createSqsTaskQueue({ client: sqs, queueUrl: config.compensationQueueUrl }),
+    });
+  const deps: AwsDeps = {
+    config,
+    dynamo,
+    sqs,
+    log: overrides.log ?? createDynamoSagaLog({ client: dynamo, tableName: config.tableName }),
+    queue,
+    caller: overrides.caller ?? dispatchByType({ http: createHttpCaller() }),
+    workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
+    clock: overrides.clock ?? systemClock,
+    logger: overrides.logger ?? powertoolsLogger(),
+    newId: overrides.newId ?? randomUUID,
+  };
+  return deps;
+}
+
+let cached: Promise<AwsDeps> | undefined;
+
+/** The cold-start singleton used by the entry points in functions/. */
+export function awsDeps(): Promise<AwsDeps> {
+  cached ??= createAwsDeps().catch((error) => {
+    // A failed cold start must not poison later invocations: try again next time.
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}

@@ -1,0 +1,28 @@
+/** The settings a Maestro Lambda function reads from its environment (set by the CDK stack). */
+export interface LambdaConfig {
+  readonly tableName: string;
+  readonly stepQueueUrl: string;
+  readonly compensationQueueUrl: string;
+  readonly runQueueUrl?: string;
+  readonly workflowsDir: string;
+  /** Override for the AWS endpoints (local emulators); unset in AWS. */
+  readonly endpoint?: string;
+}
+
+export function readConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LambdaConfig {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set`);
+    return value;
+  };
+  return {
+    tableName: required("MAESTRO_TABLE_NAME"),
+    stepQueueUrl: required("MAESTRO_STEP_QUEUE_URL"),
+    compensationQueueUrl: required("MAESTRO_COMPENSATION_QUEUE_URL"),
+    ...(env.MAESTRO_RUN_QUEUE_URL && { runQueueUrl: env.MAESTRO_RUN_QUEUE_URL }),
+    workflowsDir: env.MAESTRO_WORKFLOWS_DIR ?? "/var/task/workflows",
+    ...(env.MAESTRO_AWS_ENDPOINT && { endpoint: env.MAESTRO_AWS_ENDPOINT }),
+  };
+}

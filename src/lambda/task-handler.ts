@@ -1,0 +1,49 @@
+/**
+ * The step worker and the compensator on Lambda: an SQS batch of tasks, each handled by
+ * the worker; a record that fails is reported in `batchItemFailures` so that only it is
+ * delivered again (and, after the queue's maxReceiveCount, moved to its DLQ).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { decodeTask } from "../adapters/sqs/index.js";
+import { createWorker } from "../runtime/worker.js";
+import type { AwsDeps } from "./aws-deps.js";
+
+/** Time kept back from the fast path so a step started inline can finish within the invocation. */
+const FAST_PATH_MARGIN_MS = 5_000;
+
+export function createTaskHandler(deps: () => Promise<AwsDeps>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const d = await deps();
+    const worker = createWorker(d);
+    const longestCall = Math.max(
+      0,
+      ...(await d.workflows.list()).flatMap((w) =>
+        [...w.services.values()].map((s) => s.timeoutMs),
+      ),
+    );
+    const fastPathUntil =
+      Date.now() + context.getRemainingTimeInMillis() - longestCall - FAST_PATH_MARGIN_MS;
+    const handleRecord = async (record: SQSRecord) => {
+      const task = decodeTask(record.body);
+      if (!task) {
+        // Failing the record lets the queue's redrive policy move it to the DLQ.
+        d.logger.error("message is not a task", { messageId: record.messageId });
+        throw new Error(`message ${record.messageId} is not a task`);
+      }
+      try {
+        await worker.handle(task, { fastPathUntil });
+      } catch (error) {
+        d.logger.error("task failed; it will be delivered again", {
+          runId: task.runId,
+          stepId: task.stepId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: (error as Error).message,
+        });
+        throw error;
+      }
+    };
+    return processPartialResponse(event, handleRecord, processor, { context });
+  };
+}
