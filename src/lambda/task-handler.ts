@@ -33,7 +33,8 @@ export function createTaskHandler(deps: () => Promise<AwsDeps>) {
         throw new Error(`message ${record.messageId} is not a task`);
       }
       try {
-        await worker.handle(task, { fastPathUntil });
+        const redelivered = Number(record.attributes.ApproximateReceiveCount) > 1;
+        await worker.handle(task, { fastPathUntil, redelivered });
       } catch (error) {
         d.logger.error("task failed; it will be delivered again", {
           runId: task.runId,

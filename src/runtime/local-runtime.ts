@@ -97,7 +97,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       }
       for (const message of received) {
         try {
-          await worker.handle(message.task);
+          await worker.handle(message.task, { redelivered: message.receiveCount > 1 });
           await options.queue.ack(message.receipt);
         } catch (error) {
           // Not acked: the task reappears after its visibility timeout and is tried again.

@@ -39,6 +39,12 @@ export interface WorkerDeps {
 export interface HandleOptions {
   /** Epoch ms after which no further step is started inline (e.g. the Lambda's remaining time). */
   readonly fastPathUntil?: number;
+  /**
+   * The queue delivered this task before (receive count > 1): an earlier worker may have died
+   * after checkpointing but before handing on, so a stale task re-sends what the run calls
+   * for instead of waiting for the sweeper.
+   */
+  readonly redelivered?: boolean;
 }
 
 export interface Worker {
@@ -153,8 +159,11 @@ export function createWorker(deps: WorkerDeps): Worker {
     let command = pending.find((c) => matches(c, task));
     if (!command) {
       // Stale or duplicate: the log has moved past this task. Whatever settling made runnable
-      // still needs sending.
-      await send(ctx, settled.fresh);
+      // still needs sending; after a redelivery, everything due (duplicates are harmless).
+      await send(
+        ctx,
+        options.redelivered ? pending.filter((c) => c.notBefore <= now()) : settled.fresh,
+      );
       return;
     }
     if (command.notBefore > now()) {
