@@ -15,15 +15,19 @@ import type { Workflow } from "../src/workflow/model.js";
 export function sequentialWorkflow(steps: number, url: string): Workflow {
   const body = Array.from(
     { length: steps },
-    (_, i) => `  - id: s${i}\n    service: noop\n    method: POST /noop\n    input: { i: ${i} }\n    output: o${i}`,
+    (_, i) =>
+      `  - id: s${i}\n    service: noop\n    method: POST /noop\n    input: { i: ${i} }\n    output: o${i}`,
   ).join("\n");
-  return compile(`name: seq_${steps}\nversion: "1"\nservices:\n  noop: { type: http, endpoint: "${url}" }\nsteps:\n${body}\n`);
+  return compile(
+    `name: seq_${steps}\nversion: "1"\nservices:\n  noop: { type: http, endpoint: "${url}" }\nsteps:\n${body}\n`,
+  );
 }
 
 export function fanOutWorkflow(branches: number, url: string): Workflow {
   const members = Array.from(
     { length: branches },
-    (_, i) => `      - id: b${i}\n        service: noop\n        method: POST /noop\n        input: { i: ${i} }`,
+    (_, i) =>
+      `      - id: b${i}\n        service: noop\n        method: POST /noop\n        input: { i: ${i} }`,
   ).join("\n");
   return compile(
     `name: fan_${branches}\nversion: "1"\nservices:\n  noop: { type: http, endpoint: "${url}" }\nsteps:\n  - id: fan\n    parallel:\n${members}\n  - id: join\n    service: noop\n    method: POST /noop\n`,

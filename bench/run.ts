@@ -22,7 +22,9 @@ try {
   await runPlain(service.url, 50, false);
   await runMaestro(sequentialWorkflow(20, service.url), 4);
 
-  console.log(`Maestro local runtime benchmark (Node ${process.version}, in-memory store, HTTP no-op on loopback)\n`);
+  console.log(
+    `Maestro local runtime benchmark (Node ${process.version}, in-memory store, HTTP no-op on loopback)\n`,
+  );
 
   const plainSeq = await runPlain(service.url, STEPS, false);
   const seq = await runMaestro(sequentialWorkflow(STEPS, service.url), 4);
@@ -31,15 +33,21 @@ try {
   console.log(`  plain fetch:  ${fmt((STEPS / plainSeq.wallMs) * 1000, 0)} calls/s`);
   console.log(`  maestro:      ${fmt((STEPS / seq.wallMs) * 1000, 0)} steps/s`);
   console.log(`  ratio maestro/plain throughput: ${fmt(plainSeq.wallMs / seq.wallMs, 2)}`);
-  console.log(`  orchestration CPU per step: ${fmt((seq.cpuMs - plainSeq.cpuMs) / STEPS, 3)} ms (CPU of the run minus CPU of the plain calls, per step)`);
-  console.log(`  per-step overhead (end of one call → start of the next): p50 ${fmt(percentile(overhead, 50), 3)} ms, p99 ${fmt(percentile(overhead, 99), 3)} ms`);
+  console.log(
+    `  orchestration CPU per step: ${fmt((seq.cpuMs - plainSeq.cpuMs) / STEPS, 3)} ms (CPU of the run minus CPU of the plain calls, per step)`,
+  );
+  console.log(
+    `  per-step overhead (end of one call → start of the next): p50 ${fmt(percentile(overhead, 50), 3)} ms, p99 ${fmt(percentile(overhead, 99), 3)} ms`,
+  );
 
   const fan = 100;
   const plainFan = await runPlain(service.url, fan + 1, true);
   const fanRun = await runMaestro(fanOutWorkflow(fan, service.url), 16);
   console.log(`\nFan-out, ${fan} parallel branches + join (16 workers)`);
   console.log(`  plain fetch (all at once): ${fmt(plainFan.wallMs)} ms for ${fan + 1} calls`);
-  console.log(`  maestro:                   ${fmt(fanRun.wallMs)} ms → ${fmt(((fan + 1) / fanRun.wallMs) * 1000, 0)} steps/s`);
+  console.log(
+    `  maestro:                   ${fmt(fanRun.wallMs)} ms → ${fmt(((fan + 1) / fanRun.wallMs) * 1000, 0)} steps/s`,
+  );
   console.log(`  ratio maestro/plain time:  ${fmt(fanRun.wallMs / plainFan.wallMs, 2)}`);
 
   const long = await runMaestro(sequentialWorkflow(LONG, service.url), 4);

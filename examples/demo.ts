@@ -1,11 +1,15 @@
 /**
- * `npm run demo`: starts the example services on free loopback ports, runs workflows
- * through Maestro's local runtime — a success, a run that rides out a flaky service with
- * retries, and a saga that fails late and is compensated — prints what happened, and
- * stops everything it started.
+ * `npm run demo`: starts the example services on free loopback ports (gRPC services in
+ * TypeScript, HTTP services in TypeScript and Python), runs workflows through Maestro's
+ * local runtime — successes, a run that rides out a flaky service with retries, and sagas
+ * that fail late and are compensated — prints what happened, and stops everything it
+ * started.
  */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { createMemorySagaLog } from "../src/adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../src/adapters/memory/memory-task-queue.js";
+import { createConnectCaller } from "../src/callers/connect-caller.js";
 import { dispatchByType } from "../src/callers/dispatch.js";
 import { createHttpCaller } from "../src/callers/http-caller.js";
 import { renderTimeline } from "../src/cli/render-timeline.js";
@@ -15,6 +19,10 @@ import { staticWorkflows } from "../src/runtime/workflow-source.js";
 import { withEndpoints } from "../src/workflow/endpoints.js";
 import { loadWorkflowFile } from "../src/workflow/load.js";
 import type { Workflow } from "../src/workflow/model.js";
+import { startAuthService } from "./services/auth/server.js";
+import { startBillingService } from "./services/billing/server.js";
+import { DISPOSABLE_DOMAIN, startCrm } from "./services/crm.js";
+import { startEmailService } from "./services/email/server.js";
 import { startGreeter } from "./services/greeter.js";
 import { startShop } from "./services/shop.js";
 
@@ -30,22 +38,60 @@ async function load(file: string, endpoints: Record<string, string>): Promise<Wo
   );
 }
 
+/** The Python greeter when python3 is there (polyglot!), the TypeScript one otherwise. */
+async function greeterService(): Promise<{ name: string; url: string; close(): Promise<void> }> {
+  if (spawnSync("python3", ["--version"]).status !== 0) return startGreeter();
+  const child: ChildProcess = spawn("python3", ["examples/services/python/greeter.py", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    if (line.startsWith("greeter=")) {
+      return { name: "greeter (python)", url: line.slice(8), close: async () => void child.kill() };
+    }
+  }
+  throw new Error("the python greeter did not start");
+}
+
 const shop = await startShop();
-const greeter = await startGreeter();
+const greeter = await greeterService();
+const [auth, billing, email, crm] = await Promise.all([
+  startAuthService(),
+  startBillingService(),
+  startEmailService(),
+  startCrm(),
+]);
 const queue = createMemoryTaskQueue();
+const connect = createConnectCaller();
 let failed = false;
 try {
   console.log(bold("Maestro demo"));
   console.log("Example services on loopback:");
-  for (const s of [greeter, shop.inventory, shop.payments, shop.shipping])
-    console.log(`  ${s.name.padEnd(10)} ${s.url}`);
+  const listed = [
+    [greeter.name, `${greeter.url}  (HTTP)`],
+    ...[shop.inventory, shop.payments, shop.shipping, crm].map((s) => [s.name, `${s.url}  (HTTP)`]),
+    ["auth", `${auth.url}  (gRPC, Connect, gRPC-web)`],
+    ["billing", `${billing.url}  (gRPC, Connect, gRPC-web)`],
+    ["email", `${email.url}  (gRPC, Connect, gRPC-web)`],
+  ];
+  for (const [name, url] of listed) console.log(`  ${String(name).padEnd(17)} ${url}`);
   const hello = await load("examples/workflows/hello_world.yaml", { greeter: greeter.url });
   const orders = await load("examples/workflows/order_processing.yaml", shop.endpoints);
+  const onboarding = await load("examples/workflows/user_onboarding.yaml", {
+    auth_service: `127.0.0.1:${auth.port}`,
+    billing_service: billing.url,
+    email_service: email.url,
+    crm_service: crm.url,
+  });
   const runtime = createLocalRuntime({
     log: createMemorySagaLog(),
     queue,
-    caller: dispatchByType({ http: createHttpCaller() }),
-    workflows: staticWorkflows([hello, orders]),
+    caller: dispatchByType({
+      http: createHttpCaller(),
+      grpc: connect,
+      connect,
+      "grpc-web": connect,
+    }),
+    workflows: staticWorkflows([hello, orders, onboarding]),
     concurrency: 4,
   });
   runtime.start();
@@ -88,6 +134,28 @@ try {
         }),
     },
     {
+      title: "user_onboarding: gRPC + HTTP, a parallel group, a condition, a sleep",
+      workflow: onboarding,
+      input: {
+        email: "ada@example.com",
+        password: "correct horse battery staple",
+        name: "Ada",
+        plan: "pro",
+      },
+      expect: "succeeded",
+    },
+    {
+      title: `user_onboarding: the CRM refuses a ${DISPOSABLE_DOMAIN} address — subscription and user are undone`,
+      workflow: onboarding,
+      input: {
+        email: `grace@${DISPOSABLE_DOMAIN}`,
+        password: "correct horse battery staple",
+        name: "Grace",
+        plan: "pro",
+      },
+      expect: "compensated",
+    },
+    {
       title: "order_processing: shipping refuses the address — the saga is compensated",
       workflow: orders,
       input: {
@@ -127,6 +195,14 @@ try {
   await runtime.stop();
 } finally {
   queue.close();
-  await Promise.all([shop.close(), greeter.close()]);
+  await connect.close();
+  await Promise.all([
+    shop.close(),
+    greeter.close(),
+    auth.close(),
+    billing.close(),
+    email.close(),
+    crm.close(),
+  ]);
 }
 process.exitCode = failed ? 1 : 0;

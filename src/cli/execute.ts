@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createMemorySagaLog } from "../adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../adapters/memory/memory-task-queue.js";
+import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { createHttpCaller } from "../callers/http-caller.js";
 import type { RunState } from "../engine/state.js";
@@ -125,10 +126,16 @@ export const executeCommand: Command = {
             write: (l) => io.stderr(`${l}\n`),
           });
     const queue = createMemoryTaskQueue();
+    const connect = createConnectCaller();
     const runtime = createLocalRuntime({
       log: createMemorySagaLog(),
       queue,
-      caller: dispatchByType({ http: createHttpCaller() }),
+      caller: dispatchByType({
+        http: createHttpCaller(),
+        grpc: connect,
+        connect,
+        "grpc-web": connect,
+      }),
       workflows: staticWorkflows([workflow]),
       logger,
       concurrency: 8,
@@ -146,6 +153,7 @@ export const executeCommand: Command = {
     } finally {
       queue.close();
       await runtime.stop();
+      await connect.close();
     }
   },
 };

@@ -12,7 +12,11 @@ const rootsCache = new WeakMap<object, ReadonlySet<string>>();
 export function callRoots(call: CallDefinition, service: ServiceDefinition): ReadonlySet<string> {
   let roots = rootsCache.get(call);
   if (!roots) {
-    const templates: Template[] = [call.method, ...Object.values(call.headers), ...Object.values(call.query)];
+    const templates: Template[] = [
+      call.method,
+      ...Object.values(call.headers),
+      ...Object.values(call.query),
+    ];
     templates.push(...Object.values(service.headers));
     const refs = templates.flatMap((t) => templateReferences(t));
     if (call.input) refs.push(...valueReferences(call.input));

@@ -61,7 +61,9 @@ export interface RunState {
  * long runs that copy is what would make step 1,000 cost more than step 10. Step objects
  * themselves are never mutated (older states share them); they are replaced.
  */
-export type Draft = { -readonly [K in keyof RunState]: RunState[K] } & { steps: Record<string, StepState> };
+export type Draft = { -readonly [K in keyof RunState]: RunState[K] } & {
+  steps: Record<string, StepState>;
+};
 
 export function draftOf(state: RunState): Draft {
   return { ...state, steps: { ...state.steps } };
@@ -71,7 +73,11 @@ function setStep(draft: Draft, stepId: string, update: (step: StepState) => Step
   draft.steps[stepId] = update(draft.steps[stepId] ?? { status: "pending", attempts: 0 });
 }
 
-function setCompensation(draft: Draft, stepId: string, update: (c: CompensationState) => CompensationState): void {
+function setCompensation(
+  draft: Draft,
+  stepId: string,
+  update: (c: CompensationState) => CompensationState,
+): void {
   setStep(draft, stepId, (step) => ({
     ...step,
     compensation: update(step.compensation ?? { status: "pending", attempts: 0 }),
@@ -131,59 +137,70 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
       return;
     }
     case "step_attempt_failed":
-      return setStep(d, event.stepId, (s) => ({
+      setStep(d, event.stepId, (s) => ({
         status: "waiting",
         attempts: event.attempt,
         retryAt: event.retryAt,
         error: event.error,
         startedAt: s.startedAt ?? event.startedAt,
       }));
+      return;
     case "step_failed":
-      return setStep(d, event.stepId, (s) => ({
+      setStep(d, event.stepId, (s) => ({
         status: "failed",
         attempts: event.attempt,
         error: event.error,
-        ...((s.startedAt ?? event.startedAt) !== undefined && { startedAt: s.startedAt ?? event.startedAt }),
+        ...((s.startedAt ?? event.startedAt) !== undefined && {
+          startedAt: s.startedAt ?? event.startedAt,
+        }),
         finishedAt: event.at,
       }));
+      return;
     case "step_skipped":
-      return setStep(d, event.stepId, () => ({
+      setStep(d, event.stepId, () => ({
         status: "skipped",
         attempts: 0,
         skipReason: event.reason,
         finishedAt: event.at,
       }));
+      return;
     case "run_failed":
       d.status = "compensating";
-      d.failure = { error: event.error, ...(event.stepId !== undefined && { stepId: event.stepId }) };
+      d.failure = {
+        error: event.error,
+        ...(event.stepId !== undefined && { stepId: event.stepId }),
+      };
       return;
     case "run_cancel_requested":
       d.status = "compensating";
       d.cancelRequested = true;
       return;
     case "compensation_succeeded":
-      return setCompensation(d, event.stepId, (c) => ({
+      setCompensation(d, event.stepId, (c) => ({
         status: "succeeded",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
         finishedAt: event.at,
       }));
+      return;
     case "compensation_attempt_failed":
-      return setCompensation(d, event.stepId, (c) => ({
+      setCompensation(d, event.stepId, (c) => ({
         status: "waiting",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
         retryAt: event.retryAt,
         error: event.error,
       }));
+      return;
     case "compensation_failed":
-      return setCompensation(d, event.stepId, (c) => ({
+      setCompensation(d, event.stepId, (c) => ({
         status: "failed",
         attempts: event.attempt,
         startedAt: c.startedAt ?? event.startedAt,
         error: event.error,
         finishedAt: event.at,
       }));
+      return;
     case "run_finished":
       d.status = event.status;
       d.finishedAt = event.at;

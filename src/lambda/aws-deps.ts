@@ -9,6 +9,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { routeByKind } from "../adapters/routing-queue.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
+import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { createHttpCaller } from "../callers/http-caller.js";
 import { type Clock, systemClock } from "../ports/clock.js";
@@ -54,13 +55,19 @@ export async function createAwsDeps(
     sqs,
     log: overrides.log ?? createDynamoSagaLog({ client: dynamo, tableName: config.tableName }),
     queue,
-    caller: overrides.caller ?? dispatchByType({ http: createHttpCaller() }),
+    caller: overrides.caller ?? defaultCaller(),
     workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? powertoolsLogger(),
     newId: overrides.newId ?? randomUUID,
   };
   return deps;
+}
+
+function defaultCaller(): ServiceCaller {
+  // One Connect caller keeps one HTTP/2 session per endpoint across invocations.
+  const connect = createConnectCaller();
+  return dispatchByType({ http: createHttpCaller(), grpc: connect, connect, "grpc-web": connect });
 }
 
 let cached: Promise<AwsDeps> | undefined;

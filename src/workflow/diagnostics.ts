@@ -77,7 +77,8 @@ export class SourceMap {
   private offsetInScalar(node: Scalar, index: number): number {
     const naive = scalarLead(node) + index;
     if (!node.range || typeof node.value !== "string") return naive;
-    const decoded = decodeScalar(this.text.slice(node.range[0], node.range[1]), node.type);
+    const src = this.text.slice(node.range[0], node.range[1]);
+    const decoded = decodeScalar(src, node.type, node.value);
     const prefix = index + 1;
     if (!decoded || decoded.value.slice(0, prefix) !== node.value.slice(0, prefix)) return naive;
     return decoded.from[index] ?? naive;
@@ -129,47 +130,92 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 };
 const HEX_WIDTH: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
 
+interface Decoded {
+  readonly value: string;
+  /** For each value character, and one past the end, its offset in the source. */
+  readonly from: number[];
+}
+
+/** Collects decoded text with the source offset of each character. */
+function recorder() {
+  const result = { value: "", from: [] as number[] };
+  /** Adds value text: copied from `at` on (step 1), or decoded from the escape at `at` (0). */
+  const emit = (text: string, at: number, step = 1) => {
+    result.value += text;
+    for (let k = 0; k < text.length; k++) result.from.push(at + k * step);
+  };
+  return { result, emit };
+}
+
+interface Line {
+  readonly start: number;
+  readonly text: string;
+}
+
+/** A block scalar's lines at a given content indentation (literal `|` or folded `>`). */
+function blockLines(lines: readonly Line[], folded: boolean, indent: number, end: number) {
+  const { result, emit } = recorder();
+  const isEmpty = (l: Line) => l.text.length <= indent && /^ *$/.test(l.text);
+  const isNormal = (l: Line) => !isEmpty(l) && !/^[ \t]/.test(l.text.slice(indent));
+  // For each line, the next one that is not empty.
+  const following: (Line | undefined)[] = [];
+  let next: Line | undefined;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    following[i] = next;
+    const line = lines[i] as Line;
+    if (!isEmpty(line)) next = line;
+  }
+  lines.forEach((line, i) => {
+    emit(line.text.slice(indent), line.start + Math.min(indent, line.text.length));
+    const after = lines[i + 1];
+    if (after === undefined) return;
+    const at = line.start + line.text.length;
+    const nextText = following[i];
+    // Folding joins two normal lines with a space, or drops the break before empty lines
+    // (which give one line break each); every other break is kept.
+    if (!folded || !isNormal(line) || nextText === undefined || !isNormal(nextText)) emit("\n", at);
+    else if (!isEmpty(after)) emit(" ", at);
+  });
+  result.from.push(end);
+  return result;
+}
+
+function decodeBlock(src: string, folded: boolean, value: string): Decoded | undefined {
+  const headerEnd = src.indexOf("\n");
+  if (headerEnd < 0) return undefined;
+  const lines: Line[] = [];
+  let start = headerEnd + 1;
+  for (const text of src.slice(start).split("\n")) {
+    lines.push({ start, text });
+    start += text.length + 1;
+  }
+  const first = lines.find((l) => !/^ *$/.test(l.text));
+  const detected = first ? (/^ */.exec(first.text)?.[0].length ?? 0) : 0;
+  if (!/\d/.test(src.slice(0, headerEnd))) return blockLines(lines, folded, detected, src.length);
+  // An indentation indicator (`|2`) counts from the parent's indentation, unknown here:
+  // take the indentation that reproduces the value.
+  const body = value.replace(/\n+$/, "");
+  for (let indent = detected; indent >= 0; indent--) {
+    const decoded = blockLines(lines, folded, indent, src.length);
+    if (decoded.value.startsWith(body)) return decoded;
+  }
+  return undefined;
+}
+
 /**
  * Decodes a scalar's source text as YAML does, recording for each value character (and
  * one past the end) its offset in `src`. Returns undefined for forms it does not follow.
+ * `value`, the scalar's value, settles a block scalar's explicit indentation (`|2`).
  */
 export function decodeScalar(
   src: string,
   type: string | undefined,
-): { value: string; from: number[] } | undefined {
-  let value = "";
-  const from: number[] = [];
-  /** Adds value text: copied from `at` on (step 1), or decoded from the escape at `at` (0). */
-  const emit = (text: string, at: number, step = 1) => {
-    value += text;
-    for (let k = 0; k < text.length; k++) from.push(at + k * step);
-  };
+  value = "",
+): Decoded | undefined {
   if (type === "BLOCK_LITERAL" || type === "BLOCK_FOLDED") {
-    const headerEnd = src.indexOf("\n");
-    if (headerEnd < 0 || /\d/.test(src.slice(0, headerEnd))) return undefined;
-    const lines: { start: number; text: string }[] = [];
-    let start = headerEnd + 1;
-    for (const text of src.slice(start).split("\n")) {
-      lines.push({ start, text });
-      start += text.length + 1;
-    }
-    const first = lines.find((l) => l.text.trim() !== "");
-    const indent = first ? (/^ */.exec(first.text)?.[0].length ?? 0) : 0;
-    const isEmpty = (l: { text: string } | undefined) => l !== undefined && l.text.trim() === "";
-    const isNormal = (l: { text: string } | undefined) =>
-      l !== undefined && !isEmpty(l) && !/^[ \t]/.test(l.text.slice(indent));
-    lines.forEach((line, i) => {
-      emit(line.text.slice(indent), line.start + Math.min(indent, line.text.length));
-      const next = lines[i + 1];
-      if (next === undefined) return;
-      const at = line.start + line.text.length;
-      if (type === "BLOCK_LITERAL" || !isNormal(line)) emit("\n", at);
-      else if (isNormal(next)) emit(" ", at);
-      else if (!isEmpty(next)) emit("\n", at);
-    });
-    from.push(src.length);
-    return { value, from };
+    return decodeBlock(src, type === "BLOCK_FOLDED", value);
   }
+  const { result, emit } = recorder();
   const quote = type === "QUOTE_DOUBLE" ? '"' : type === "QUOTE_SINGLE" ? "'" : "";
   if (quote !== "" && (src.length < 2 || !src.endsWith(quote))) return undefined;
   const end = quote === "" ? src.length : src.length - 1;
@@ -228,6 +274,6 @@ export function decodeScalar(
     i++;
   }
   for (const [blank, at] of pending) emit(blank, at);
-  from.push(end);
-  return { value, from };
+  result.from.push(end);
+  return result;
 }

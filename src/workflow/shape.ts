@@ -127,7 +127,8 @@ function check(
           : undefined;
       const got = written === undefined ? describe(actual) : `${typeof actual} ${written}`;
       // Suggest quotes only where the quoted text would be accepted.
-      const quoted = written !== undefined && schemaAt(schema, issue.path)?.safeParse(written).success;
+      const quoted =
+        written !== undefined && schemaAt(schema, issue.path)?.safeParse(written).success;
       const hint = quoted ? ` (quote it: "${written}")` : "";
       out.push(source.node(path, `${where}: expected ${issue.expected}, got ${got}${hint}`));
       continue;

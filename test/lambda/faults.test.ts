@@ -8,13 +8,10 @@ import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Shop, startShop } from "../../examples/services/shop.js";
-import { routeByKind } from "../../src/adapters/routing-queue.js";
-import { createSqsTaskQueue } from "../../src/adapters/sqs/index.js";
 import { FINAL_STATUSES } from "../../src/engine/events.js";
 import { fold } from "../../src/engine/state.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import type { SagaLog } from "../../src/ports/saga-log.js";
-import type { TaskSender } from "../../src/ports/task-queue.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
 import { withEndpoints } from "../../src/workflow/endpoints.js";
 import type { Workflow } from "../../src/workflow/model.js";

@@ -12,8 +12,8 @@ import {
   createConnectTransport,
   createGrpcTransport,
   createGrpcWebTransport,
-  type Http2SessionOptions,
   Http2SessionManager,
+  type Http2SessionOptions,
 } from "@connectrpc/connect-node";
 import type { TlsSettings } from "../../workflow/model.js";
 import type { EndpointProblem, GrpcEndpoint } from "./endpoint.js";
@@ -110,7 +110,11 @@ export function createChannelPool(options: ChannelPoolOptions): ChannelPool {
       const key = `${endpoint.baseUrl} ${JSON.stringify(tls ?? {})}`;
       let channel = channels.get(key);
       if (channel === undefined) {
-        channel = createChannel(endpoint, tlsOptions, `${endpoint.origin} ${JSON.stringify(tls ?? {})}`);
+        channel = createChannel(
+          endpoint,
+          tlsOptions,
+          `${endpoint.origin} ${JSON.stringify(tls ?? {})}`,
+        );
         channels.set(key, channel);
       }
       return channel;

@@ -4,7 +4,13 @@
  * reflection.
  */
 import { readFile } from "node:fs/promises";
-import { create, createFileRegistry, type DescFile, type FileRegistry, fromBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  createFileRegistry,
+  type DescFile,
+  type FileRegistry,
+  fromBinary,
+} from "@bufbuild/protobuf";
 import {
   type FileDescriptorProto,
   FileDescriptorSetSchema,
@@ -40,6 +46,11 @@ const WELL_KNOWN: ReadonlyMap<string, DescFile> = new Map(
     file_google_protobuf_wrappers,
   ].map((file) => [file.proto.name, file]),
 );
+
+/** Whether registryFromFiles can fill in this import itself. */
+export function isWellKnown(fileName: string): boolean {
+  return WELL_KNOWN.has(fileName);
+}
 
 /** Reads a `FileDescriptorSet` (binary) from a file. Throws an Error naming the file. */
 export async function loadDescriptorSet(path: string): Promise<FileRegistry> {

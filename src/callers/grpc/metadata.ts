@@ -1,0 +1,56 @@
+/**
+ * The request metadata (HTTP/2 headers) of one gRPC / Connect / gRPC-web call. Values may
+ * hold secrets, so no message built here quotes one.
+ */
+import type { CallRequest } from "../../ports/service-caller.js";
+
+/** Headers the protocols and HTTP/2 manage themselves; a step setting one would break the call. */
+const RESERVED: ReadonlySet<string> = new Set([
+  "connection",
+  "content-length",
+  "content-type",
+  "host",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "x-grpc-web",
+]);
+
+function isReserved(name: string): boolean {
+  return (
+    RESERVED.has(name) ||
+    name.startsWith(":") ||
+    name.startsWith("grpc-") ||
+    name.startsWith("connect-")
+  );
+}
+
+/**
+ * The step's own headers, then Maestro's, which nothing replaces: services rely on them for
+ * deduplication and tracing. `-bin` headers must already be base64, as gRPC requires.
+ */
+export function buildMetadata(request: CallRequest): Headers | { problem: string } {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (isReserved(name.toLowerCase())) {
+      return { problem: `metadata "${name}" is managed by the protocol and cannot be set` };
+    }
+    try {
+      headers.set(name, value);
+    } catch {
+      return { problem: `metadata "${name}" has an invalid name or value` };
+    }
+  }
+  try {
+    headers.set("idempotency-key", request.idempotencyKey);
+    headers.set("x-maestro-attempt", String(request.attempt));
+    headers.set("x-correlation-id", request.correlationId);
+    if (request.traceparent !== undefined) headers.set("traceparent", request.traceparent);
+  } catch {
+    return { problem: "the idempotency key, correlation id or traceparent is not a valid header" };
+  }
+  return headers;
+}
