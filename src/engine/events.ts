@@ -73,6 +73,19 @@ export interface StepFailed {
   readonly error: ErrorInfo;
 }
 
+/**
+ * A call was held back before it was made (open circuit breaker, rate limit, concurrency
+ * cap): the step waits until `until` and the attempt is not used up.
+ */
+export interface StepDeferred {
+  readonly type: "step_deferred";
+  readonly at: number;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly until: number;
+  readonly reason: string;
+}
+
 export interface StepSkipped {
   readonly type: "step_skipped";
   readonly at: number;
@@ -140,6 +153,7 @@ export type SagaEvent =
   | StepSucceeded
   | StepAttemptFailed
   | StepFailed
+  | StepDeferred
   | StepSkipped
   | RunFailed
   | RunCancelRequested

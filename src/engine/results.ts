@@ -126,3 +126,24 @@ export function onOutcome(
   }
   return { events: [...direct, ...advanceDraft(workflow, draft, now)], state: draft };
 }
+
+/**
+ * Records that a step's call was held back (backpressure) until `until`. Nothing is
+ * recorded when the run or the step has moved on.
+ */
+export function onDeferral(
+  workflow: Workflow,
+  state: RunState,
+  deferral: { stepId: string; attempt: number; until: number; reason: string },
+  now: number,
+): { events: SagaEvent[]; state: RunState } {
+  const step = state.steps[deferral.stepId] ?? { status: "pending", attempts: 0 };
+  const open = step.status === "pending" || step.status === "waiting";
+  if (state.status !== "running" || !open || deferral.attempt !== step.attempts + 1) {
+    return { events: [], state };
+  }
+  const event: SagaEvent = { type: "step_deferred", at: now, ...deferral };
+  const draft = draftOf(state);
+  applyEvent(draft, event, draft.seq + 1);
+  return { events: [event, ...advanceDraft(workflow, draft, now)], state: draft };
+}

@@ -21,6 +21,8 @@ export interface StepState {
   /** 1 for the first step to succeed, 2 for the next, … */
   readonly completion?: number;
   readonly skipReason?: string;
+  /** Why the step last waited without using an attempt (e.g. `circuit open`). */
+  readonly deferredReason?: string;
   readonly compensation?: CompensationState;
 }
 
@@ -154,6 +156,15 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
           startedAt: s.startedAt ?? event.startedAt,
         }),
         finishedAt: event.at,
+      }));
+      return;
+    case "step_deferred":
+      // The attempt was not made: `attempts` stays, so the same attempt number runs later.
+      setStep(d, event.stepId, (s) => ({
+        ...s,
+        status: "waiting",
+        retryAt: event.until,
+        deferredReason: event.reason,
       }));
       return;
     case "step_skipped":

@@ -16,6 +16,8 @@ export interface TimelineRow {
   readonly output?: unknown;
   readonly error?: Pick<ErrorInfo, "code" | "message">;
   readonly skipReason?: string;
+  /** Why the step last waited without using an attempt (open breaker, rate limit, …). */
+  readonly deferredReason?: string;
   readonly compensation?: {
     readonly call: string;
     readonly status: CompensationStatus;
@@ -56,6 +58,7 @@ export function timeline(workflow: Workflow, state: RunState): TimelineRow[] {
       ...(s?.status === "succeeded" && { output: s.output }),
       ...(error && { error }),
       ...(s?.skipReason !== undefined && { skipReason: s.skipReason }),
+      ...(s?.deferredReason !== undefined && { deferredReason: s.deferredReason }),
       ...(c &&
         def.compensate && {
           compensation: {

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { FINAL_STATUSES } from "../engine/events.js";
 import { fold, type RunState } from "../engine/state.js";
+import type { CallGuard } from "../ports/call-guard.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
@@ -36,6 +37,8 @@ export interface LocalRuntimeOptions {
   readonly stallMs?: number;
   /** @default 8 */
   readonly fastPathSteps?: number;
+  /** Circuit breakers, rate limits, concurrency caps. @default admits every call */
+  readonly guard?: CallGuard;
 }
 
 export interface LocalRuntime {
@@ -68,6 +71,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     logger,
     ...(options.random && { random: options.random }),
     ...(options.fastPathSteps !== undefined && { fastPathSteps: options.fastPathSteps }),
+    ...(options.guard && { guard: options.guard }),
   });
   const sweepDeps = {
     log: options.log,

@@ -10,8 +10,9 @@
  */
 import { type Command, commandKey, commands, toTask } from "../engine/commands.js";
 import { prepareCall } from "../engine/request.js";
-import { type Outcome, onOutcome } from "../engine/results.js";
+import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
 import { MaestroError, PayloadTooLargeError } from "../errors.js";
+import { type CallGuard, openGate } from "../ports/call-guard.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
@@ -34,6 +35,8 @@ export interface WorkerDeps {
   readonly random?: () => number;
   /** Steps one task may run back to back without a queue hop. 0 turns the fast path off. @default 8 */
   readonly fastPathSteps?: number;
+  /** Circuit breakers, rate limits and concurrency caps. @default admits every call */
+  readonly guard?: CallGuard;
 }
 
 export interface HandleOptions {
@@ -67,13 +70,29 @@ export function createWorker(deps: WorkerDeps): Worker {
   const random = deps.random ?? Math.random;
   const now = () => deps.clock.now();
   const fastPathSteps = deps.fastPathSteps ?? 8;
+  const guard = deps.guard ?? openGate;
 
-  async function call(ctx: LoadedContext, command: Command): Promise<CallResult> {
+  type Attempted = { result: CallResult } | { refused: { retryAt: number; reason: string } };
+
+  async function call(ctx: LoadedContext, command: Command): Promise<Attempted> {
     const step = ctx.workflow.stepsById.get(command.stepId);
-    if (command.kind === "step" && step?.sleepMs !== undefined) return { ok: true, output: null };
+    if (command.kind === "step" && step?.sleepMs !== undefined)
+      return { result: { ok: true, output: null } };
     const prepared = prepareCall(ctx.workflow, ctx.state, command);
-    if (!prepared.ok) return prepared;
+    if (!prepared.ok) return { result: prepared };
     const { call } = prepared;
+    const admission = await guard.admit(call.service, now());
+    if (!admission.admitted) return { refused: admission };
+    const result = await invoke(ctx, command, call);
+    await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
+    return { result };
+  }
+
+  async function invoke(
+    ctx: LoadedContext,
+    command: Command,
+    call: Extract<ReturnType<typeof prepareCall>, { ok: true }>["call"],
+  ): Promise<CallResult> {
     try {
       return await deps.caller.call({
         service: call.service,
@@ -100,7 +119,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       correlationId: ctx.state.correlationId,
     });
     const startedAt = now();
-    const result = await call(ctx, command);
+    const attempted = await call(ctx, command);
+    if ("refused" in attempted) return defer(ctx, command, attempted.refused, log);
+    const { result } = attempted;
     const outcome: Outcome = {
       kind: command.kind,
       stepId: command.stepId,
@@ -133,6 +154,43 @@ export function createWorker(deps: WorkerDeps): Worker {
         now,
       );
     }
+  }
+
+  /** Backpressure: record why the step waits (steps only) and hand the task back, delayed. */
+  async function defer(
+    ctx: LoadedContext,
+    command: Command,
+    refused: { retryAt: number; reason: string },
+    log: Logger,
+  ) {
+    log.info("call held back", {
+      reason: refused.reason,
+      until: new Date(refused.retryAt).toISOString(),
+    });
+    const task = toTask(ctx.state.runId, command);
+    if (command.kind === "compensate") {
+      await deps.queue.send([delayed(task, refused.retryAt, now())]);
+      return { ctx, fresh: [], wrote: false };
+    }
+    const deferral = {
+      stepId: command.stepId,
+      attempt: command.attempt,
+      until: refused.retryAt,
+      ...refused,
+    };
+    const recorded = await record(
+      deps.log,
+      deps.workflows,
+      ctx,
+      (w, s) => onDeferral(w, s, deferral, now()),
+      now,
+    );
+    // Same step, same attempt: the command is not "new", so hand its task back explicitly.
+    if (recorded.wrote) await deps.queue.send([delayed(task, refused.retryAt, now())]);
+    return {
+      ...recorded,
+      fresh: recorded.fresh.filter((c) => commandKey(c) !== commandKey(command)),
+    };
   }
 
   async function handle(task: Task, options: HandleOptions = {}): Promise<void> {

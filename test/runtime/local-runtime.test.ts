@@ -176,3 +176,43 @@ steps:
     expect(final.status).toBe("compensated");
   });
 });
+
+describe("backpressure from a call guard", () => {
+  it("holds a call back without using an attempt, records why, and runs it later", async () => {
+    const workflow = workflowFrom(`
+name: guarded
+version: "1"
+services: { svc: { type: http, endpoint: "http://svc", retry: { max_attempts: 1 } } }
+steps:
+  - { id: only, service: svc, method: POST /x }
+`);
+    const services = createFakeServices();
+    const log = recordingLog(createMemorySagaLog());
+    const queue = createMemoryTaskQueue();
+    let refusals = 2;
+    runtime = createLocalRuntime({
+      log,
+      queue,
+      caller: services,
+      workflows: staticWorkflows([workflow]),
+      guard: {
+        admit: async (_service, now) =>
+          refusals-- > 0
+            ? { admitted: false, retryAt: now + 20, reason: "circuit open" }
+            : { admitted: true, done: async () => {} },
+      },
+    });
+    runtime.start();
+    const { runId } = await runtime.startRun({ workflow, input: {} });
+    const state = await runtime.waitForRun(runId);
+    // max_attempts is 1: the two refusals did not use the only attempt.
+    expect(state.status).toBe("succeeded");
+    expect(state.steps.only?.attempts).toBe(1);
+    const deferred = log.history(runId).filter((e) => e.type === "step_deferred");
+    expect(deferred).toMatchObject([
+      { stepId: "only", attempt: 1, reason: "circuit open" },
+      { stepId: "only", attempt: 1, reason: "circuit open" },
+    ]);
+    expect(services.calls).toHaveLength(1);
+  });
+});
