@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createMemorySagaLog } from "../adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../adapters/memory/memory-task-queue.js";
+import { createLocalSecrets } from "../adapters/secrets/local-secrets.js";
 import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { createHttpCaller } from "../callers/http-caller.js";
@@ -89,7 +90,7 @@ export const executeCommand: Command = {
   summary:
     "Run a workflow in this process until it finishes; print {runId, status, output} as JSON.",
   usage:
-    "maestro execute FILE [--input JSON | --input-file F] [--endpoint SERVICE=URL]... [--endpoints-file F] [--timeout 60s] [--debug]",
+    "maestro execute FILE [--input JSON | --input-file F] [--endpoint SERVICE=URL]... [--endpoints-file F] [--secrets-dir DIR] [--debug]",
   async run(args, io) {
     const { positionals, values } = parseArgs({
       args,
@@ -99,6 +100,7 @@ export const executeCommand: Command = {
         "input-file": { type: "string" },
         endpoint: { type: "string", multiple: true },
         "endpoints-file": { type: "string" },
+        "secrets-dir": { type: "string" },
         debug: { type: "boolean", default: false },
       },
     });
@@ -137,6 +139,10 @@ export const executeCommand: Command = {
         "grpc-web": connect,
       }),
       workflows: staticWorkflows([workflow]),
+      secrets: createLocalSecrets({
+        env: io.env,
+        ...(values["secrets-dir"] !== undefined && { dir: resolve(io.cwd, values["secrets-dir"]) }),
+      }),
       logger,
       concurrency: 8,
       sweepEveryMs: 1_000,

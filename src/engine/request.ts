@@ -4,7 +4,14 @@
  * HTTP path are percent-encoded so an output can never change the path's shape.
  */
 import { type ErrorInfo, MaestroError } from "../errors.js";
-import { evaluateTemplate, evaluateValue, type Template } from "../template/index.js";
+import {
+  type EvalOptions,
+  evaluateTemplate,
+  evaluateValue,
+  type Template,
+  templateCalls,
+  valueCalls,
+} from "../template/index.js";
 import type { CallDefinition, ServiceDefinition, Workflow } from "../workflow/model.js";
 import type { Command } from "./commands.js";
 import { callRoots, templateScope } from "./scope.js";
@@ -20,6 +27,8 @@ export interface PreparedCall {
   readonly idempotencyKey: string;
 }
 
+type Functions = NonNullable<EvalOptions["functions"]>;
+
 function asText(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -29,8 +38,11 @@ function strings(
   map: Readonly<Record<string, Template>>,
   scope: Record<string, unknown>,
   into: Record<string, string>,
+  functions: Functions,
 ) {
-  for (const [name, t] of Object.entries(map)) into[name] = asText(evaluateTemplate(t, scope));
+  for (const [name, t] of Object.entries(map)) {
+    into[name] = asText(evaluateTemplate(t, scope, { functions }));
+  }
 }
 
 export function idempotencyKey(runId: string, command: Pick<Command, "kind" | "stepId">): string {
@@ -39,38 +51,75 @@ export function idempotencyKey(runId: string, command: Pick<Command, "kind" | "s
     : `${runId}/${command.stepId}`;
 }
 
-/** Prepares the call a command makes, or says why it cannot be made (a terminal error). */
+/** The call definition a command runs, with its service. */
+export function callOf(
+  workflow: Workflow,
+  command: Pick<Command, "kind" | "stepId">,
+): { def: CallDefinition; service: ServiceDefinition } | undefined {
+  const step = workflow.stepsById.get(command.stepId);
+  const def = command.kind === "compensate" ? step?.compensate : step?.call;
+  const service = def && workflow.services.get(def.service);
+  return def && service ? { def, service } : undefined;
+}
+
+const namesCache = new WeakMap<object, readonly string[]>();
+
+/** The secrets a call's templates name (always literal names: validation guarantees it). */
+export function secretNames(call: CallDefinition, service: ServiceDefinition): readonly string[] {
+  let names = namesCache.get(call);
+  if (!names) {
+    const templates = [
+      ...Object.values(service.headers),
+      ...Object.values(call.headers),
+      ...Object.values(call.query),
+    ];
+    const calls = templates.flatMap((t) => templateCalls(t));
+    if (call.input) calls.push(...valueCalls(call.input));
+    names = [...new Set(calls.filter((c) => c.name === "secret").map((c) => String(c.args[0])))];
+    namesCache.set(call, names);
+  }
+  return names;
+}
+
+/**
+ * Prepares the call a command makes, or says why it cannot be made (a terminal error).
+ * `secrets` holds the values of the secrets the call names, resolved by the caller.
+ */
 export function prepareCall(
   workflow: Workflow,
   state: RunState,
   command: Command,
+  secrets: Readonly<Record<string, string>> = {},
 ): { ok: true; call: PreparedCall } | { ok: false; error: ErrorInfo } {
-  const step = workflow.stepsById.get(command.stepId);
-  const def: CallDefinition | undefined =
-    command.kind === "compensate" ? step?.compensate : step?.call;
-  const service = def && workflow.services.get(def.service);
-  if (!def || !service) {
-    return {
-      ok: false,
-      error: new MaestroError("internal", `step "${command.stepId}" has no call`).toInfo(),
-    };
+  const found = callOf(workflow, command);
+  if (!found) {
+    const error = new MaestroError("internal", `step "${command.stepId}" has no call`);
+    return { ok: false, error: error.toInfo() };
   }
+  const { def, service } = found;
   const scope = templateScope(workflow, state, callRoots(def, service));
+  const functions: Functions = {
+    secret: (name) => {
+      const value = secrets[String(name)];
+      if (value === undefined) throw new Error(`secret "${String(name)}" was not resolved`);
+      return value;
+    },
+  };
   try {
     const method = evaluateTemplate(def.method, scope, {
       ...(service.type === "http" && { escape: encodeURIComponent }),
     });
     const headers: Record<string, string> = {};
-    strings(service.headers, scope, headers);
-    strings(def.headers, scope, headers);
+    strings(service.headers, scope, headers, functions);
+    strings(def.headers, scope, headers, functions);
     const query: Record<string, string> = {};
-    strings(def.query, scope, query);
+    strings(def.query, scope, query, functions);
     return {
       ok: true,
       call: {
         service,
         method: asText(method),
-        input: def.input ? evaluateValue(def.input, scope) : undefined,
+        input: def.input ? evaluateValue(def.input, scope, { functions }) : undefined,
         headers,
         query,
         timeoutMs: def.timeoutMs,
@@ -79,15 +128,10 @@ export function prepareCall(
     };
   } catch (error) {
     const where = command.kind === "compensate" ? "compensate" : "step";
+    const message = `${where} "${command.stepId}": ${(error as Error).message}`;
     return {
       ok: false,
-      error: new MaestroError(
-        "template_error",
-        `${where} "${command.stepId}": ${(error as Error).message}`,
-        {
-          retryable: false,
-        },
-      ).toInfo(),
+      error: new MaestroError("template_error", message, { retryable: false }).toInfo(),
     };
   }
 }

@@ -8,6 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { routeByKind } from "../adapters/routing-queue.js";
+import { createAwsSecrets } from "../adapters/secrets/aws-secrets.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
 import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
@@ -15,6 +16,7 @@ import { createHttpCaller } from "../callers/http-caller.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
+import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
@@ -30,6 +32,7 @@ export interface AwsDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly newId: () => string;
+  readonly secrets: SecretStore;
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
 }
@@ -60,6 +63,7 @@ export async function createAwsDeps(
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? powertoolsLogger(),
     newId: overrides.newId ?? randomUUID,
+    secrets: overrides.secrets ?? createAwsSecrets(),
   };
   return deps;
 }

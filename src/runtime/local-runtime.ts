@@ -10,6 +10,7 @@ import type { CallGuard } from "../ports/call-guard.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
+import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskQueue } from "../ports/task-queue.js";
 import { cancelRun, redriveRun } from "./run-control.js";
@@ -39,6 +40,8 @@ export interface LocalRuntimeOptions {
   readonly fastPathSteps?: number;
   /** Circuit breakers, rate limits, concurrency caps. @default admits every call */
   readonly guard?: CallGuard;
+  /** Values for `{{ secret "name" }}`. @default none */
+  readonly secrets?: SecretStore;
 }
 
 export interface LocalRuntime {
@@ -72,6 +75,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     ...(options.random && { random: options.random }),
     ...(options.fastPathSteps !== undefined && { fastPathSteps: options.fastPathSteps }),
     ...(options.guard && { guard: options.guard }),
+    ...(options.secrets && { secrets: options.secrets }),
   });
   const sweepDeps = {
     log: options.log,

@@ -9,15 +9,17 @@
  *   [crash: the outcome is recorded; the sweeper sends the lost follow-up tasks] → send.
  */
 import { type Command, commandKey, commands, toTask } from "../engine/commands.js";
-import { prepareCall } from "../engine/request.js";
+import { callOf, prepareCall, secretNames } from "../engine/request.js";
 import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
-import { MaestroError, PayloadTooLargeError } from "../errors.js";
+import { type ErrorInfo, MaestroError, PayloadTooLargeError } from "../errors.js";
 import { type CallGuard, openGate } from "../ports/call-guard.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
+import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
+import { redactResult } from "./redact.js";
 import { type LoadedContext, loadRun, MissingRunError, record, settle } from "./run-context.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -37,6 +39,8 @@ export interface WorkerDeps {
   readonly fastPathSteps?: number;
   /** Circuit breakers, rate limits and concurrency caps. @default admits every call */
   readonly guard?: CallGuard;
+  /** Where `{{ secret "name" }}` values come from. @default none */
+  readonly secrets?: SecretStore;
 }
 
 export interface HandleOptions {
@@ -71,6 +75,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const now = () => deps.clock.now();
   const fastPathSteps = deps.fastPathSteps ?? 8;
   const guard = deps.guard ?? openGate;
+  const secrets = deps.secrets ?? noSecrets;
 
   type Attempted = { result: CallResult } | { refused: { retryAt: number; reason: string } };
 
@@ -78,14 +83,37 @@ export function createWorker(deps: WorkerDeps): Worker {
     const step = ctx.workflow.stepsById.get(command.stepId);
     if (command.kind === "step" && step?.sleepMs !== undefined)
       return { result: { ok: true, output: null } };
-    const prepared = prepareCall(ctx.workflow, ctx.state, command);
+    const resolved = await resolveSecrets(ctx, command);
+    if (!resolved.ok) return { result: resolved };
+    const prepared = prepareCall(ctx.workflow, ctx.state, command, resolved.values);
     if (!prepared.ok) return { result: prepared };
     const { call } = prepared;
     const admission = await guard.admit(call.service, now());
     if (!admission.admitted) return { refused: admission };
     const result = await invoke(ctx, command, call);
     await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
-    return { result };
+    const secretValues = Object.values(resolved.values);
+    // A service that echoes a secret back must not get it into the saga log.
+    return { result: secretValues.length > 0 ? redactResult(result, secretValues) : result };
+  }
+
+  async function resolveSecrets(
+    ctx: LoadedContext,
+    command: Command,
+  ): Promise<{ ok: true; values: Record<string, string> } | { ok: false; error: ErrorInfo }> {
+    const found = callOf(ctx.workflow, command);
+    const values: Record<string, string> = {};
+    for (const name of found ? secretNames(found.def, found.service) : []) {
+      const value = await secrets.get(name);
+      if (value === undefined) {
+        const error = new MaestroError("failed_precondition", `secret "${name}" is not set`, {
+          retryable: false,
+        });
+        return { ok: false, error: error.toInfo() };
+      }
+      values[name] = value;
+    }
+    return { ok: true, values };
   }
 
   async function invoke(

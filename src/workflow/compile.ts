@@ -9,7 +9,9 @@ import {
   parseTemplate,
   type Template,
   TemplateSyntaxError,
+  templateCalls,
   templateReferences,
+  valueCalls,
   valueReferences,
 } from "../template/index.js";
 import { didYouMean } from "../util/suggest.js";
@@ -54,9 +56,55 @@ interface Context {
   readonly invalidServices: ReadonlySet<string>;
 }
 
-function template(text: string, path: YamlPath, ctx: Context): Template | undefined {
+/**
+ * `{{ secret "name" }}` is allowed only where a value goes to a service and nowhere it could
+ * be recorded: headers, query and input (not the method, which appears in messages, nor
+ * conditions or outputs). Its name must be literal, so input can never choose a secret.
+ */
+const SECRET_PLACES = "headers, query and input";
+
+function checkSecrets(
+  calls: readonly {
+    name: string;
+    args: readonly unknown[];
+    offset: number;
+    at?: readonly (string | number)[];
+  }[],
+  path: YamlPath,
+  allowed: boolean,
+  ctx: Context,
+): boolean {
+  let ok = true;
+  for (const call of calls) {
+    if (call.name !== "secret") continue;
+    const where = { innerOffset: call.offset };
+    const at = [...path, ...(call.at ?? [])];
+    if (!allowed) {
+      ctx.out.push(ctx.source.node(at, `secret may only be used in ${SECRET_PLACES}`, where));
+      ok = false;
+    } else if (call.args.length !== 1 || typeof call.args[0] !== "string") {
+      ctx.out.push(
+        ctx.source.node(
+          at,
+          'secret takes one literal name, e.g. {{ secret "crm-api-key" }}',
+          where,
+        ),
+      );
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+function template(
+  text: string,
+  path: YamlPath,
+  ctx: Context,
+  secrets = false,
+): Template | undefined {
   try {
-    return parseTemplate(text);
+    const parsed = parseTemplate(text, { functions: ["secret"] });
+    return checkSecrets(templateCalls(parsed), path, secrets, ctx) ? parsed : undefined;
   } catch (error) {
     if (error instanceof TemplateSyntaxError) {
       ctx.out.push(
@@ -68,9 +116,15 @@ function template(text: string, path: YamlPath, ctx: Context): Template | undefi
   }
 }
 
-function value(raw: unknown, path: YamlPath, ctx: Context): CompiledValue | undefined {
+function value(
+  raw: unknown,
+  path: YamlPath,
+  ctx: Context,
+  secrets = false,
+): CompiledValue | undefined {
   try {
-    return compileValue(raw);
+    const compiled = compileValue(raw, { functions: ["secret"] });
+    return checkSecrets(valueCalls(compiled), path, secrets, ctx) ? compiled : undefined;
   } catch (error) {
     if (error instanceof TemplateSyntaxError) {
       const at = [...path, ...(error.path ?? [])];
@@ -88,7 +142,7 @@ function templates(
 ): Record<string, Template> {
   const result: Record<string, Template> = {};
   for (const [name, text] of Object.entries(raw ?? {})) {
-    const compiled = template(text, [...path, name], ctx);
+    const compiled = template(text, [...path, name], ctx, true);
     if (compiled) result[name] = compiled;
   }
   return result;
@@ -187,7 +241,8 @@ function compileCall(
   ctx: Context,
 ): CallDefinition | undefined {
   const compiledMethod = method(raw.method, service, [...path, "method"], ctx);
-  const input = raw.input === undefined ? undefined : value(raw.input, [...path, "input"], ctx);
+  const input =
+    raw.input === undefined ? undefined : value(raw.input, [...path, "input"], ctx, true);
   if (!compiledMethod || (raw.input !== undefined && !input)) return undefined;
   return {
     service: service?.name ?? "",
