@@ -1,5 +1,6 @@
 /** Drains the compensation queue: the same worker, fed undo tasks. */
 import { awsDeps } from "../src/lambda/aws-deps.js";
+import { serviceCallers } from "../src/lambda/service-callers.js";
 import { createTaskHandler } from "../src/lambda/task-handler.js";
 
-export const handler = createTaskHandler(awsDeps);
+export const handler = createTaskHandler(() => awsDeps(() => ({ caller: serviceCallers() })));

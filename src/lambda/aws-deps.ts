@@ -10,9 +10,7 @@ import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { routeByKind } from "../adapters/routing-queue.js";
 import { createAwsSecrets } from "../adapters/secrets/aws-secrets.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
-import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
-import { createHttpCaller } from "../callers/http-caller.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
@@ -58,7 +56,9 @@ export async function createAwsDeps(
     sqs,
     log: overrides.log ?? createDynamoSagaLog({ client: dynamo, tableName: config.tableName }),
     queue,
-    caller: overrides.caller ?? defaultCaller(),
+    // Only the workers call services; the other functions get a caller that has none, so
+    // their bundles leave the gRPC and HTTP clients out.
+    caller: overrides.caller ?? dispatchByType({}),
     workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? powertoolsLogger(),
@@ -68,17 +68,11 @@ export async function createAwsDeps(
   return deps;
 }
 
-function defaultCaller(): ServiceCaller {
-  // One Connect caller keeps one HTTP/2 session per endpoint across invocations.
-  const connect = createConnectCaller();
-  return dispatchByType({ http: createHttpCaller(), grpc: connect, connect, "grpc-web": connect });
-}
-
 let cached: Promise<AwsDeps> | undefined;
 
 /** The cold-start singleton used by the entry points in functions/. */
-export function awsDeps(): Promise<AwsDeps> {
-  cached ??= createAwsDeps().catch((error) => {
+export function awsDeps(overrides: () => Partial<AwsDeps> = () => ({})): Promise<AwsDeps> {
+  cached ??= createAwsDeps(overrides()).catch((error) => {
     // A failed cold start must not poison later invocations: try again next time.
     cached = undefined;
     throw error;

@@ -3,7 +3,7 @@
  * JSON Schema that editors use (`maestro schema`). Semantic checks (graph, templates,
  * references) live in the validator; this file only says what may be written where.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_PATTERN } from "./duration.js";
 
 const duration = z

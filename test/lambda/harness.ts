@@ -17,6 +17,7 @@ import { createSagaTable } from "../../src/adapters/dynamodb/index.js";
 import { createTaskQueues } from "../../src/adapters/sqs/index.js";
 import { createApiHandler } from "../../src/lambda/api-handler.js";
 import { type AwsDeps, createAwsDeps } from "../../src/lambda/aws-deps.js";
+import { serviceCallers } from "../../src/lambda/service-callers.js";
 import { createSweeperHandler } from "../../src/lambda/sweeper-handler.js";
 import { createTaskHandler } from "../../src/lambda/task-handler.js";
 import type { SagaLog } from "../../src/ports/saga-log.js";
@@ -128,6 +129,7 @@ export async function createHarness(
     },
     dynamo,
     sqs,
+    caller: serviceCallers(),
     ...overrides,
   });
   const deps: AwsDeps = {
