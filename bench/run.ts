@@ -66,3 +66,11 @@ try {
 } finally {
   await service.close();
 }
+
+try {
+  const { awsBench } = await import("./aws-bench.js");
+  await awsBench();
+} catch (error) {
+  // No Java on this machine: DynamoDB Local cannot start; the local figures still stand.
+  console.log(`\nAWS path skipped: ${(error as Error).message}`);
+}

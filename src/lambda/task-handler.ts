@@ -16,7 +16,8 @@ export function createTaskHandler(deps: () => Promise<AwsDeps>) {
   const processor = new BatchProcessor(EventType.SQS);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const d = await deps();
-    const worker = createWorker(d);
+    // On Lambda the fast path is bounded by the invocation's remaining time, not a step count.
+    const worker = createWorker({ ...d, fastPathSteps: Number.POSITIVE_INFINITY });
     const longestCall = Math.max(
       0,
       ...(await d.workflows.list()).flatMap((w) =>

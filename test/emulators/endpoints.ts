@@ -2,9 +2,6 @@
  * What test files use to reach the emulators that global-setup.ts started, and to make
  * resources of their own there.
  */
-import { randomUUID } from "node:crypto";
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { inject } from "vitest";
 
 export interface EmulatorEndpoints {
@@ -18,12 +15,6 @@ declare module "vitest" {
     emulators: EmulatorEndpoints;
   }
 }
-
-// Emulators accept any credentials; fixed ones keep the SDK from looking for real ones.
-const LOCAL = {
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-} as const;
 
 function endpoints(): EmulatorEndpoints {
   const provided = inject("emulators");
@@ -45,18 +36,4 @@ export function sqsEndpoint(): string {
   return endpoints().sqs;
 }
 
-export function localDynamoClient(
-  endpoint: string,
-  config: Omit<DynamoDBClientConfig, "endpoint"> = {},
-): DynamoDBClient {
-  return new DynamoDBClient({ ...LOCAL, ...config, endpoint });
-}
-
-export function localSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({ ...LOCAL, endpoint });
-}
-
-/** A name no other test file or run uses, valid for tables and queues. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 13)}`;
-}
+export { localDynamoClient, localSqsClient, uniqueName } from "./clients.js";

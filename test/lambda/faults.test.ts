@@ -15,7 +15,7 @@ import type { SagaLog } from "../../src/ports/saga-log.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
 import { withEndpoints } from "../../src/workflow/endpoints.js";
 import type { Workflow } from "../../src/workflow/model.js";
-import { dynamodbEndpoint } from "../emulators/endpoints.js";
+import { dynamodbEndpoint, sqsEndpoint } from "../emulators/endpoints.js";
 import { workflowFile } from "../helpers/workflows.js";
 import { createHarness, type Harness } from "./harness.js";
 
@@ -72,7 +72,7 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
   const base = () => ({ workflows: staticWorkflows(workflows), logger: silentLogger });
 
   it("survives every task being delivered twice, with three concurrent pollers", async () => {
-    const h = await createHarness(endpoint as string, base(), {
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base(), {
       wrapQueue: (inner) => ({ send: (tasks) => inner.send([...tasks, ...tasks]) }),
     });
     const result = await run(h, "parallel_order", order, { workers: 3 });
@@ -83,7 +83,7 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
   });
 
   it("records a step once when its visibility timeout expires mid-call and a second worker takes it", async () => {
-    const h = await createHarness(endpoint as string, base());
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base());
     shop.shipping.state.faults.set("POST /shipments", {
       route: "POST /shipments",
       mode: "delay",
@@ -106,7 +106,7 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
 
   it("repeats the call with the same key after a crash between the call and its checkpoint", async () => {
     let crashed = false;
-    const h = await createHarness(endpoint as string, base(), {
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base(), {
       wrapLog: (log) => ({
         ...log,
         async append(runId, seq, events, options) {
@@ -130,7 +130,7 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
   });
 
   it("rides out DynamoDB throttling through the SDK's retries without duplicate records", async () => {
-    const h = await createHarness(endpoint as string, base());
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base());
     let throttled = 0;
     h.deps.dynamo.middlewareStack.add(
       (next, context) => async (args) => {
@@ -152,7 +152,9 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
   });
 
   it("moves a poison message to the dead-letter queue instead of looping", async () => {
-    const h = await createHarness(endpoint as string, base(), { maxReceiveCount: 2 });
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base(), {
+      maxReceiveCount: 2,
+    });
     await h.sqs.send(
       new SendMessageCommand({ QueueUrl: h.queues.step, MessageBody: "{not a task" }),
     );

@@ -13,7 +13,7 @@ import type { SagaLog } from "../../src/ports/saga-log.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
 import { withEndpoints } from "../../src/workflow/endpoints.js";
 import type { Workflow } from "../../src/workflow/model.js";
-import { dynamodbEndpoint } from "../emulators/endpoints.js";
+import { dynamodbEndpoint, sqsEndpoint } from "../emulators/endpoints.js";
 import { workflowFile } from "../helpers/workflows.js";
 import { createHarness, type Harness } from "./harness.js";
 
@@ -67,10 +67,13 @@ const order = {
 describe.skipIf(!endpoint)("Lambda handlers against DynamoDB Local and SQS", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness(endpoint as string, {
-      workflows: staticWorkflows(workflows),
-      logger: silentLogger,
-    });
+    h = await createHarness(
+      { dynamodb: endpoint as string, sqs: sqsEndpoint() },
+      {
+        workflows: staticWorkflows(workflows),
+        logger: silentLogger,
+      },
+    );
   });
 
   it("runs a saga to success through the api and step-worker handlers", async () => {

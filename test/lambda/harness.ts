@@ -102,13 +102,13 @@ export interface HarnessOptions {
 }
 
 export async function createHarness(
-  dynamoEndpoint: string,
+  endpoints: { dynamodb: string; sqs: string },
   overrides: Partial<AwsDeps> = {},
   options: HarnessOptions = {},
 ): Promise<Harness> {
-  const dynamo = localDynamoClient(dynamoEndpoint);
-  const sqs = localSqsClient(sqsEndpoint());
-  const pollClient = localSqsClient(sqsEndpoint());
+  const dynamo = localDynamoClient(endpoints.dynamodb);
+  const sqs = localSqsClient(endpoints.sqs);
+  const pollClient = localSqsClient(endpoints.sqs);
   const requests: string[] = [];
   countRequests(dynamo, requests);
   countRequests(sqs, requests);
