@@ -22,12 +22,7 @@ import { createSweeperHandler } from "../../src/lambda/sweeper-handler.js";
 import { createTaskHandler } from "../../src/lambda/task-handler.js";
 import type { SagaLog } from "../../src/ports/saga-log.js";
 import type { TaskSender } from "../../src/ports/task-queue.js";
-import {
-  localDynamoClient,
-  localSqsClient,
-  sqsEndpoint,
-  uniqueName,
-} from "../emulators/endpoints.js";
+import { localDynamoClient, localSqsClient, uniqueName } from "../emulators/clients.js";
 
 export function lambdaContext(remainingMs = 60_000): Context {
   const deadline = Date.now() + remainingMs;
