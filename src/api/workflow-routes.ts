@@ -9,14 +9,21 @@ import { digestOf } from "../runtime/registry-catalog.js";
 import { compareVersions } from "../runtime/workflow-source.js";
 import { formatDiagnostic } from "../workflow/diagnostics.js";
 import { loadWorkflow } from "../workflow/load.js";
+import type { Auth } from "./auth.js";
 import { problem } from "./problem.js";
 
 /** MAJOR.MINOR.PATCH with an optional pre-release, as semver.org writes it. */
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
-export function workflowRoutes(app: Hono, registry: WorkflowRegistry, now: () => number): void {
+export function workflowRoutes(
+  app: Hono,
+  registry: WorkflowRegistry,
+  now: () => number,
+  auth: Auth,
+): void {
   app.put("/v1/workflows/:name/versions/:version", async (c) => {
     const { name, version } = c.req.param();
+    auth.authorize(c, "workflows:register", name);
     if (!SEMVER.test(version)) {
       throw problem(
         400,
@@ -80,7 +87,15 @@ export function workflowRoutes(app: Hono, registry: WorkflowRegistry, now: () =>
   });
 
   app.get("/v1/workflows", async (c) => {
-    const names = await registry.names();
+    // Only the workflows this caller may read.
+    const names = (await registry.names()).filter((name) => {
+      try {
+        auth.authorize(c, "workflows:read", name);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const workflows = await Promise.all(
       names.map(async (name) => {
         const versions = (await registry.versions(name))
@@ -94,6 +109,7 @@ export function workflowRoutes(app: Hono, registry: WorkflowRegistry, now: () =>
 
   app.get("/v1/workflows/:name", async (c) => {
     const name = c.req.param("name");
+    auth.authorize(c, "workflows:read", name);
     const versions = [...(await registry.versions(name))].sort((a, b) =>
       compareVersions(a.version, b.version),
     );
@@ -112,6 +128,7 @@ export function workflowRoutes(app: Hono, registry: WorkflowRegistry, now: () =>
 
   app.get("/v1/workflows/:name/versions/:version", async (c) => {
     const { name, version } = c.req.param();
+    auth.authorize(c, "workflows:read", name);
     const d = await registry.get(name, version);
     if (!d)
       throw problem(404, "workflow_not_found", `workflow ${name}@${version} is not registered`);
