@@ -13,6 +13,7 @@ import type { WorkflowRegistry } from "../ports/workflow-registry.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import type { WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type Auth, noAuth } from "./auth.js";
+import { openApiRoutes } from "./openapi.js";
 import { ProblemError, sendProblem } from "./problem.js";
 import { runRoutes } from "./run-routes.js";
 import { workflowRoutes } from "./workflow-routes.js";
@@ -60,6 +61,7 @@ export function createApi(deps: ApiDeps): Hono {
   );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  openApiRoutes(app);
   deps.extend?.(app);
 
   app.use(
