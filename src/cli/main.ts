@@ -12,6 +12,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   graph: async () => (await import("./workflow-commands.js")).graphCommand,
   schema: async () => (await import("./workflow-commands.js")).schemaCommand,
   execute: async () => (await import("./execute.js")).executeCommand,
+  serve: async () => (await import("./serve.js")).serveCommand,
+  status: async () => (await import("./run-commands.js")).statusCommand,
+  runs: async () => (await import("./run-commands.js")).runsCommand,
 };
 
 async function help(): Promise<string> {

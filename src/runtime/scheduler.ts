@@ -9,7 +9,7 @@ import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
-import { nextFire } from "../workflow/schedule.js";
+import { nextFire, type Schedule } from "../workflow/schedule.js";
 import { startRun } from "./start-run.js";
 
 export interface SchedulerDeps {
@@ -23,7 +23,7 @@ export interface SchedulerDeps {
 interface Entry {
   readonly workflow: Workflow;
   readonly expression: string;
-  readonly schedule: { cron: string } | { rateMs: number };
+  readonly schedule: Schedule;
   readonly input: unknown;
   next: number;
 }
@@ -36,34 +36,56 @@ export interface Scheduler {
   stop(): void;
 }
 
-export function createScheduler(deps: SchedulerDeps, workflows: readonly Workflow[]): Scheduler {
-  const now = deps.clock.now();
-  const entries: Entry[] = [];
-  for (const workflow of workflows) {
-    for (const trigger of workflow.triggers) {
-      if (trigger.kind !== "schedule") continue;
-      const schedule =
-        trigger.cron !== undefined ? { cron: trigger.cron } : { rateMs: trigger.rateMs ?? 60_000 };
-      // Rates are aligned to the epoch, not to this process's start, so that every process
-      // (and every restart) computes the same occurrences and their idempotency keys match.
-      const next = nextFire(schedule, now - 1, 0);
-      if (next === undefined) continue;
-      entries.push({
-        workflow,
-        expression: trigger.expression,
-        schedule,
-        input: trigger.input ?? {},
-        next,
-      });
+/**
+ * `workflows` may be a function: it is read again on every tick, so workflows registered
+ * later get their schedules from their next occurrence on.
+ */
+export function createScheduler(
+  deps: SchedulerDeps,
+  workflows: readonly Workflow[] | (() => Promise<readonly Workflow[]>),
+): Scheduler {
+  const entries = new Map<string, Entry>();
+  const created = deps.clock.now();
+
+  let initialized = false;
+  /** Workflows seen first at start count occurrences from then; ones seen later, from now. */
+  function track(list: readonly Workflow[]) {
+    const from = initialized ? deps.clock.now() : created;
+    initialized = true;
+    for (const workflow of list) {
+      for (const trigger of workflow.triggers) {
+        if (trigger.kind !== "schedule") continue;
+        const key = `${workflow.name}@${workflow.version}/${trigger.expression}`;
+        if (entries.has(key)) continue;
+        const schedule: Schedule =
+          trigger.cron !== undefined
+            ? { cron: trigger.cron }
+            : { rateMs: trigger.rateMs ?? 60_000 };
+        // Rates are aligned to the epoch, not to this process's start, so that every process
+        // (and every restart) computes the same occurrences and their idempotency keys match.
+        const next = nextFire(schedule, from - 1, 0);
+        if (next === undefined) continue;
+        entries.set(key, {
+          workflow,
+          expression: trigger.expression,
+          schedule,
+          input: trigger.input ?? {},
+          next,
+        });
+      }
     }
   }
+  const ready =
+    typeof workflows === "function" ? workflows().then(track) : Promise.resolve(track(workflows));
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<string[]> | undefined;
 
   async function tick(): Promise<string[]> {
+    await ready;
+    if (typeof workflows === "function") track(await workflows());
     const started: string[] = [];
     const current = deps.clock.now();
-    for (const entry of entries) {
+    for (const entry of entries.values()) {
       while (entry.next <= current) {
         const due = new Date(entry.next).toISOString();
         const key = `schedule/${entry.workflow.name}/${entry.expression}/${due}`;

@@ -1,0 +1,36 @@
+/**
+ * The stores `maestro serve` can run on: `memory` (nothing kept), `embedded` (the default:
+ * kept in a data directory across restarts, no external service), or `dynamodb` (the AWS
+ * table and SQS queues, for running the server against a deployed environment).
+ */
+import { createMemorySagaLog } from "../adapters/memory/memory-saga-log.js";
+import { createMemoryTaskQueue } from "../adapters/memory/memory-task-queue.js";
+import { createMemoryWorkflowRegistry } from "../adapters/memory/memory-workflow-registry.js";
+import type { SagaLog } from "../ports/saga-log.js";
+import type { TaskQueue } from "../ports/task-queue.js";
+import type { WorkflowRegistry } from "../ports/workflow-registry.js";
+
+export interface Store {
+  readonly kind: string;
+  readonly log: SagaLog;
+  readonly queue: TaskQueue;
+  readonly registry: WorkflowRegistry;
+  /** Tasks waiting, when the store can tell. */
+  depth(): Promise<number | undefined>;
+  /** Stops handing out tasks (waiting receives return at once), before a shutdown. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+export function memoryStore(): Store {
+  const queue = createMemoryTaskQueue();
+  return {
+    kind: "memory",
+    log: createMemorySagaLog(),
+    queue,
+    registry: createMemoryWorkflowRegistry(),
+    depth: async () => queue.size(),
+    release: () => queue.close(),
+    close: async () => queue.close(),
+  };
+}
