@@ -238,7 +238,7 @@ export const OPENAPI = {
   },
 } as const;
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"]/g,
     (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch] ?? ch,
@@ -250,10 +250,10 @@ export function referencePage(): string {
   const rows = Object.entries(OPENAPI.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => {
       const o = op as { summary: string; responses: Record<string, unknown> };
-      return `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(o.summary)}</td><td>${Object.keys(o.responses).join(" ")}</td></tr>`;
+      return `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(o.summary)}</td><td>${Object.keys(o.responses).join(" ")}</td></tr>`;
     }),
   );
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Maestro API</title><style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:.95em}</style></head><body><h1>Maestro API</h1><p>${escape(OPENAPI.info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p><table><tr><th>Method</th><th>Path</th><th>What</th><th>Responses</th></tr>${rows.join("")}</table></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Maestro API</title><style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:.95em}</style></head><body><h1>Maestro API</h1><p>${escapeHtml(OPENAPI.info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p><table><tr><th>Method</th><th>Path</th><th>What</th><th>Responses</th></tr>${rows.join("")}</table></body></html>`;
 }
 
 export function openApiRoutes(app: Hono): void {
