@@ -9,6 +9,7 @@ import { cancelRun, redriveRun } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
+import { checkInput } from "./input-schema.js";
 import { problem } from "./problem.js";
 
 interface StartBody {
@@ -82,6 +83,7 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
       const which = request.version ? `${request.workflow}@${request.version}` : request.workflow;
       throw problem(404, "workflow_not_found", `workflow ${which} is not registered`, "workflow");
     }
+    checkInput(workflow, request.input);
     deps.beforeStart?.(c);
     const key = c.req.header("idempotency-key");
     const started = await startRun(

@@ -142,3 +142,41 @@ describe("runs API", () => {
     expect(res.status).toBe(409);
   });
 });
+
+describe("input_schema", () => {
+  it("refuses input that does not match the workflow's schema, naming the field", async () => {
+    const typed = workflowFrom(`
+name: typed
+version: "1.0.0"
+input_schema:
+  type: object
+  required: [email]
+  properties:
+    email: { type: string, format: email }
+    plan: { enum: [free, pro] }
+services: { svc: { type: http, endpoint: "http://svc" } }
+steps:
+  - { id: hello, service: svc, method: POST /hello }
+`);
+    const app = createApi({
+      log: createMemorySagaLog(),
+      queue: createMemoryTaskQueue(),
+      workflows: staticWorkflows([typed]),
+      clock: systemClock,
+      logger: silentLogger,
+      newId: () => crypto.randomUUID(),
+    });
+    const start = (input: unknown) =>
+      app.request("/v1/runs", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ workflow: "typed", input }),
+      });
+    const missing = await start({ plan: "pro" });
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toMatchObject({ code: "invalid_input", field: "input.email" });
+    const wrong = await start({ email: "a@b.c", plan: "gold" });
+    expect(await wrong.json()).toMatchObject({ code: "invalid_input", field: "input.plan" });
+    expect((await start({ email: "a@b.c", plan: "pro" })).status).toBe(201);
+  });
+});
