@@ -13,6 +13,7 @@ import type { WorkflowRegistry } from "../ports/workflow-registry.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import type { WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type Auth, noAuth } from "./auth.js";
+import { connectRoutes } from "./connect-service.js";
 import { openApiRoutes } from "./openapi.js";
 import { ProblemError, sendProblem } from "./problem.js";
 import { runRoutes } from "./run-routes.js";
@@ -80,5 +81,6 @@ export function createApi(deps: ApiDeps): Hono {
 
   if (deps.registry) workflowRoutes(app, deps.registry, () => deps.clock.now(), auth);
   runRoutes(app, deps, auth);
+  connectRoutes(app, deps, auth);
   return app;
 }
