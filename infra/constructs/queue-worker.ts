@@ -23,6 +23,11 @@ export class QueueWorker extends Construct {
   constructor(scope: Construct, id: string, props: QueueWorkerProps) {
     super(scope, id);
     this.fn = new MaestroFunction(this, "Fn", props);
+    // On a task's last delivery the worker marks its run before the task goes to the DLQ.
+    this.fn.function.addEnvironment(
+      "MAESTRO_MAX_RECEIVE_COUNT",
+      String(props.queue.maxReceiveCount),
+    );
     const { consumer } = props;
     this.fn.function.addEventSource(
       new SqsEventSource(props.queue.queue, {

@@ -21,9 +21,12 @@ export interface WorkQueueProps {
 export class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Deliveries before a message moves to the DLQ; the worker marks the run on the last one. */
+  readonly maxReceiveCount: number;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
+    this.maxReceiveCount = props.maxReceiveCount;
     const common = {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -6,13 +6,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { decodeTask } from "../adapters/sqs/index.js";
+import { markUnprocessable } from "../runtime/run-control.js";
 import { createWorker } from "../runtime/worker.js";
 import type { AwsDeps } from "./aws-deps.js";
 
 /** Time kept back from the fast path so a step started inline can finish within the invocation. */
 const FAST_PATH_MARGIN_MS = 5_000;
 
-export function createTaskHandler(deps: () => Promise<AwsDeps>) {
+export function createTaskHandler(deps: () => Promise<AwsDeps>, env = process.env) {
+  // After this many deliveries SQS moves a task to the DLQ (the stack sets the value).
+  const maxReceives = Number(env.MAESTRO_MAX_RECEIVE_COUNT ?? 5);
   const processor = new BatchProcessor(EventType.SQS);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const d = await deps();
@@ -37,6 +40,12 @@ export function createTaskHandler(deps: () => Promise<AwsDeps>) {
         const redelivered = Number(record.attributes.ApproximateReceiveCount) > 1;
         await worker.handle(task, { fastPathUntil, redelivered });
       } catch (error) {
+        const receives = Number(record.attributes.ApproximateReceiveCount);
+        if (receives >= maxReceives) {
+          // Last delivery: mark the run before the task leaves for the DLQ. Best effort: if
+          // the store is what fails, the sweeper and the DLQ alarm remain.
+          await markUnprocessable(d, task, (error as Error).message).catch(() => undefined);
+        }
         d.logger.error("task failed; it will be delivered again", {
           runId: task.runId,
           stepId: task.stepId,

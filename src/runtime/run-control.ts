@@ -85,3 +85,44 @@ export function redriveRun(deps: RunControlDeps, runId: string): Promise<RunStat
     return { type: "run_redriven", at: deps.clock.now() };
   });
 }
+
+/**
+ * A task that failed on every delivery is about to go to the dead-letter queue: mark its
+ * run so it is not left running forever. A step's run fails (and compensates what
+ * completed); a compensation is marked failed, which parks the run for an operator.
+ */
+export function markUnprocessable(
+  deps: RunControlDeps,
+  task: { runId: string; kind: string; stepId?: string; attempt?: number },
+  reason: string,
+): Promise<RunState> {
+  const at = deps.clock.now();
+  const message = `a task for ${task.stepId ? `step "${task.stepId}"` : "the run"} failed on every delivery and was moved to the dead-letter queue: ${reason}`;
+  const error = new MaestroError("internal", message, { retryable: false }).toInfo();
+  return act(deps, task.runId, (state) => {
+    if (FINAL_STATUSES.has(state.status)) return undefined;
+    const step = task.stepId === undefined ? undefined : state.steps[task.stepId];
+    if (
+      task.kind === "compensate" &&
+      task.stepId !== undefined &&
+      state.status === "compensating"
+    ) {
+      const attempt = (step?.compensation?.attempts ?? 0) + 1;
+      return {
+        type: "compensation_failed",
+        at,
+        stepId: task.stepId,
+        attempt,
+        startedAt: at,
+        error,
+      };
+    }
+    if (state.status !== "running") return undefined;
+    return {
+      type: "run_failed",
+      at,
+      error,
+      ...(task.stepId !== undefined && { stepId: task.stepId }),
+    };
+  });
+}

@@ -165,4 +165,31 @@ describe.skipIf(!endpoint)("faults on the Lambda path", () => {
     expect(await h.receiveCount(h.queues.stepDlq)).toBe(1);
     expect(await h.receiveCount(h.queues.step)).toBe(0);
   });
+
+  it("marks the run when a task fails on every delivery, before it goes to the DLQ", async () => {
+    const h = await createHarness({ dynamodb: endpoint as string, sqs: sqsEndpoint() }, base(), {
+      maxReceiveCount: 2,
+      wrapLog: (log) => ({
+        ...log,
+        async append(runId, seq, events, options) {
+          if (events.some((e) => e.type === "step_succeeded" && e.stepId === "book_shipment")) {
+            throw new Error("store rejects this checkpoint");
+          }
+          return log.append(runId, seq, events, options);
+        },
+      }),
+    });
+    const result = await run(h, "order_processing", order, {
+      visibilitySeconds: 1,
+      remainingMs: 5_000,
+    });
+    expect(result.state?.status).toBe("compensated");
+    expect(result.state?.failure?.error.message).toContain(
+      'a task for step "book_shipment" failed on every delivery',
+    );
+    // No crash loop: once the run is marked, the task is either in the DLQ or, delivered
+    // once more, stale and acknowledged; the step queue drains either way.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await h.receiveCount(h.queues.step)).toBe(0);
+  });
 });

@@ -133,7 +133,9 @@ export async function createHarness(
     log: options.wrapLog ? options.wrapLog(built.log) : built.log,
   };
   const load = async () => deps;
-  const taskHandler = createTaskHandler(load);
+  const taskHandler = createTaskHandler(load, {
+    MAESTRO_MAX_RECEIVE_COUNT: String(options.maxReceiveCount ?? 5),
+  });
   const apiHandler = createApiHandler(load);
   const sweeper = createSweeperHandler(load);
 
