@@ -2,7 +2,7 @@ import type { Context } from "aws-lambda";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { createApi } from "../api/app.js";
 import { type Auth, createAuth } from "../api/auth.js";
-import type { AwsDeps } from "./aws-deps.js";
+import { type AwsDeps, runMetrics } from "./aws-deps.js";
 
 /** The HTTP API on Lambda (API Gateway HTTP API v2 or a Function URL). */
 export function createApiHandler(deps: () => Promise<AwsDeps>) {
@@ -13,7 +13,11 @@ export function createApiHandler(deps: () => Promise<AwsDeps>) {
       const auth = authFromEnv(process.env);
       lambdaHandler = handle(createApi({ ...d, ...(auth && { auth }) }));
     }
-    return lambdaHandler(event, context as Parameters<ReturnType<typeof handle>>[1]);
+    try {
+      return await lambdaHandler(event, context as Parameters<ReturnType<typeof handle>>[1]);
+    } finally {
+      runMetrics.publishStoredMetrics();
+    }
   };
 }
 

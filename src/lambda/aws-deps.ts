@@ -20,6 +20,7 @@ import type { TaskSender } from "../ports/task-queue.js";
 import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type LambdaConfig, readConfig } from "./config.js";
 import { powertoolsLogger } from "./logger.js";
+import { createRunMetrics, meteredLog } from "./run-metrics.js";
 
 export interface AwsDeps {
   readonly config: LambdaConfig;
@@ -34,6 +35,9 @@ export interface AwsDeps {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
 }
+
+/** EMF metrics of this function instance; handlers flush them at the end of each invocation. */
+export const runMetrics = createRunMetrics();
 
 /** Builds the dependencies; `overrides` lets tests and the local harness swap parts. */
 export async function createAwsDeps(
@@ -54,7 +58,9 @@ export async function createAwsDeps(
     config,
     dynamo,
     sqs,
-    log: overrides.log ?? createDynamoSagaLog({ client: dynamo, tableName: config.tableName }),
+    log:
+      overrides.log ??
+      meteredLog(createDynamoSagaLog({ client: dynamo, tableName: config.tableName }), runMetrics),
     queue,
     // Only the workers call services; the other functions get a caller that has none, so
     // their bundles leave the gRPC and HTTP clients out.

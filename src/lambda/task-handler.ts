@@ -8,7 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { decodeTask } from "../adapters/sqs/index.js";
 import { markUnprocessable } from "../runtime/run-control.js";
 import { createWorker } from "../runtime/worker.js";
-import type { AwsDeps } from "./aws-deps.js";
+import { type AwsDeps, runMetrics } from "./aws-deps.js";
 
 /** Time kept back from the fast path so a step started inline can finish within the invocation. */
 const FAST_PATH_MARGIN_MS = 5_000;
@@ -55,6 +55,10 @@ export function createTaskHandler(deps: () => Promise<AwsDeps>, env = process.en
         throw error;
       }
     };
-    return processPartialResponse(event, handleRecord, processor, { context });
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context });
+    } finally {
+      runMetrics.publishStoredMetrics();
+    }
   };
 }

@@ -6,7 +6,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { startRun } from "../runtime/start-run.js";
-import type { AwsDeps } from "./aws-deps.js";
+import { type AwsDeps, runMetrics } from "./aws-deps.js";
 
 export interface RunRequest {
   readonly workflow: string;
@@ -64,6 +64,7 @@ export function createTriggerHandler(deps: () => Promise<AwsDeps>) {
     const d = await deps();
     if (!isSqsEvent(event)) {
       const started = await startRequested(d, parseRequest(event));
+      runMetrics.publishStoredMetrics();
       return { runId: started.runId };
     }
     const handleRecord = async (record: SQSRecord) => {
@@ -75,6 +76,10 @@ export function createTriggerHandler(deps: () => Promise<AwsDeps>) {
       }
       await startRequested(d, parseRequest(body));
     };
-    return processPartialResponse(event, handleRecord, processor, { context });
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context });
+    } finally {
+      runMetrics.publishStoredMetrics();
+    }
   };
 }
