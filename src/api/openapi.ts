@@ -197,6 +197,18 @@ export const OPENAPI = {
         responses: { 200: json(ref("Run")), ...errors(401, 403, 404) },
       },
     },
+    "/v1/runs/{id}/events": {
+      get: {
+        summary: "The run's saga log as server-sent events, live; resumable with Last-Event-ID",
+        parameters: [runId, { name: "Last-Event-ID", in: "header", schema: { type: "string" } }],
+        responses: {
+          200: {
+            description: "text/event-stream: id = sequence number, event = type, data = the event",
+          },
+          ...errors(401, 403, 404, 501),
+        },
+      },
+    },
     "/v1/runs/{id}/cancel": {
       post: {
         summary: "Cancel: undo what completed",

@@ -9,6 +9,7 @@ import { cancelRun, redriveRun } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
+import { streamRunEvents } from "./event-stream.js";
 import { checkInput } from "./input-schema.js";
 import { problem } from "./problem.js";
 
@@ -154,6 +155,11 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
       ...(state.failure && { error: { ...state.failure.error, stepId: state.failure.stepId } }),
       steps: workflow ? timeline(workflow, state) : [],
     });
+  });
+
+  app.get("/v1/runs/:id/events", async (c) => {
+    const state = await authorized(c, "runs:read");
+    return streamRunEvents(c, deps.log, state.runId);
   });
 
   app.post("/v1/runs/:id/cancel", async (c) => {

@@ -39,6 +39,7 @@ export function meteredLog(inner: SagaLog, metrics: Metrics): SagaLog {
     },
     load: (runId) => inner.load(runId),
     list: (query) => inner.list(query),
+    ...(inner.events && { events: inner.events.bind(inner) }),
   };
 }
 

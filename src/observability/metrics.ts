@@ -139,5 +139,6 @@ export function observedLog(inner: SagaLog, metrics: Metrics, workflows: Workflo
     },
     load: (runId) => inner.load(runId),
     list: (query) => inner.list(query),
+    ...(inner.events && { events: inner.events.bind(inner) }),
   };
 }

@@ -80,4 +80,10 @@ export interface SagaLog {
 
   /** Lists runs, newest first. */
   list(query: RunQuery): Promise<RunPage>;
+
+  /**
+   * Every event after `afterSeq`, in order: the run's history, for people and streams (the
+   * engine never needs it). Optional: a store without it serves no event stream.
+   */
+  events?(runId: string, afterSeq: number): Promise<readonly LoggedEvent[]>;
 }

@@ -152,6 +152,23 @@ export function runSagaLogContract(name: string, setup: () => Promise<SagaLogFix
       expect(fold(loaded?.snapshot, loaded?.events ?? [])).toEqual(fold(undefined, all));
     });
 
+    it("reads every event after a sequence number, across snapshots, when it can", async () => {
+      if (!log.events) return expect(log.events).toBeUndefined();
+      const run = newRun();
+      const first = [started(run), stepSucceeded("reserve", 1)];
+      await log.create(run, first);
+      const second = [stepAttemptFailed("charge", 1), stepSucceeded("charge", 2)];
+      const snapshot = fold(undefined, numbered([...first, ...second], 1));
+      await log.append(run.runId, 2, second, { snapshot, now: T0 + 5_000 });
+      const third = [stepSucceeded("ship", 1)];
+      await log.append(run.runId, 4, third, { now: T0 + 6_000 });
+      const all = numbered([...first, ...second, ...third], 1);
+      expect(await log.events(run.runId, 0)).toEqual(all);
+      expect(await log.events(run.runId, 3)).toEqual(all.slice(3));
+      expect(await log.events(run.runId, 5)).toEqual([]);
+      expect(await log.events("no-such-run", 0)).toEqual([]);
+    });
+
     it("updates the header's status and updatedAt, in load and in list", async () => {
       const run = newRun();
       await log.create(run, [started(run)]);

@@ -20,6 +20,7 @@ export function recordingLog(inner: SagaLog): SagaLog & { history(runId: string)
     },
     load: (runId) => inner.load(runId),
     list: (query) => inner.list(query),
+    ...(inner.events && { events: inner.events.bind(inner) }),
     history: (runId) => all.get(runId) ?? [],
   };
 }

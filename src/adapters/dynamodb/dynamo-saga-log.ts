@@ -15,7 +15,7 @@ import type { SagaLog } from "../../ports/saga-log.js";
 import { appendRun } from "./append-run.js";
 import { createRun } from "./create-run.js";
 import { listRuns } from "./list-runs.js";
-import { loadRun } from "./load-run.js";
+import { loadRun, readEvents } from "./load-run.js";
 import { createWorkflowCache, type TableContext } from "./table-context.js";
 
 /** Options for {@link createDynamoSagaLog}. */
@@ -87,5 +87,7 @@ export function createDynamoSagaLog(options: DynamoSagaLogOptions): SagaLog {
     },
 
     list: (query) => listRuns({ client, tableName }, query),
+
+    events: (runId, afterSeq) => readEvents({ client, tableName, pageItems }, runId, afterSeq),
   };
 }

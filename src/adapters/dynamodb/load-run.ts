@@ -2,7 +2,11 @@
  * Loading a run: one descending Query over the run's partition reads the header (`HEAD` sorts
  * after every `EV#…` key) and then the newest appends, and stops at the newest snapshot.
  */
-import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+} from "@aws-sdk/client-dynamodb";
 import type { RunState } from "../../engine/state.js";
 import { MaestroError } from "../../errors.js";
 import type { LoadedRun, LoggedEvent, RunHeader } from "../../ports/saga-log.js";
@@ -119,4 +123,49 @@ function assemble(runId: string, header: RunHeader, appends: StoredAppend[]): Lo
     events,
     seq: newest?.lastSeq ?? 0,
   };
+}
+
+/**
+ * Every event after `afterSeq`, oldest first, for the API's event stream: pages through
+ * the run's appends from the one holding `afterSeq`, without their snapshots.
+ */
+export async function readEvents(
+  options: LoadOptions,
+  runId: string,
+  afterSeq: number,
+): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  let startKey: Item | undefined;
+  do {
+    let output: QueryCommandOutput;
+    try {
+      output = await options.client.send(
+        new QueryCommand({
+          TableName: options.tableName,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+          ExpressionAttributeNames: {
+            "#pk": SAGA_TABLE.partitionKey,
+            "#sk": SAGA_TABLE.sortKey,
+            "#ev": "events",
+          },
+          ExpressionAttributeValues: {
+            ":pk": { S: runPk(runId) },
+            ":prefix": { S: EVENT_SK_PREFIX },
+          },
+          // The snapshot is what makes items large; a stream never needs it.
+          ProjectionExpression: "#pk, #sk, lastSeq, #ev, appendedAt, writeId",
+          ConsistentRead: true,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+    } catch (error) {
+      throw storeError(error, `reading the events of run ${runId}`);
+    }
+    for (const item of output.Items ?? []) {
+      if (Number(item.lastSeq?.N ?? 0) <= afterSeq) continue;
+      events.push(...decodeAppend(item).events.filter((e) => e.seq > afterSeq));
+    }
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+  return events;
 }

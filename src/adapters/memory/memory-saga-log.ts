@@ -86,6 +86,10 @@ export function createMemorySagaLog(options: MemorySagaLogOptions = {}): SagaLog
       };
     },
 
+    async events(runId, afterSeq) {
+      return structuredClone(runs.get(runId)?.events.slice(Math.max(0, afterSeq)) ?? []);
+    },
+
     async load(runId) {
       const run = runs.get(runId);
       if (!run) return undefined;
