@@ -50,6 +50,9 @@ export function createApi(deps: ApiDeps): Hono {
     if (error instanceof MaestroError && error.code === "failed_precondition") {
       return sendProblem(c, { status: 409, code: "conflict", detail: error.message });
     }
+    if (error instanceof MaestroError && error.code === "not_found") {
+      return sendProblem(c, { status: 404, code: "not_found", detail: error.message });
+    }
     deps.logger.error("request failed", { path: c.req.path, error: (error as Error).message });
     return sendProblem(c, { status: 500, code: "internal", detail: "internal error" });
   });

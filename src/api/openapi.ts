@@ -209,6 +209,18 @@ export const OPENAPI = {
         },
       },
     },
+    "/v1/runs/{id}/signals/{name}": {
+      post: {
+        summary:
+          "Send a named signal (an approval, a callback); the step waiting for it completes with the JSON body as its output",
+        parameters: [
+          runId,
+          { name: "name", in: "path", required: true, schema: { type: "string" } },
+        ],
+        requestBody: { content: { "application/json": { schema: {} } } },
+        responses: { 202: json(ref("RunSummary")), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
     "/v1/runs/{id}/cancel": {
       post: {
         summary: "Cancel: undo what completed",

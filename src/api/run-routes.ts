@@ -5,7 +5,7 @@ import { RUN_STATUSES, type RunStatus } from "../engine/events.js";
 import { fold, type RunState } from "../engine/state.js";
 import { timeline } from "../engine/timeline.js";
 import { MissingRunError } from "../runtime/run-context.js";
-import { cancelRun, redriveRun } from "../runtime/run-control.js";
+import { cancelRun, redriveRun, signalRun } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
@@ -160,6 +160,21 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
   app.get("/v1/runs/:id/events", async (c) => {
     const state = await authorized(c, "runs:read");
     return streamRunEvents(c, deps.log, state.runId);
+  });
+
+  app.post("/v1/runs/:id/signals/:name", async (c) => {
+    await authorized(c, "runs:signal");
+    const text = await c.req.text();
+    let payload: unknown = null;
+    if (text.trim() !== "") {
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        throw problem(400, "invalid_json", "the signal's payload is not JSON");
+      }
+    }
+    const state = await signalRun(controlDeps, c.req.param("id"), c.req.param("name"), payload);
+    return c.json(runSummary(state), 202);
   });
 
   app.post("/v1/runs/:id/cancel", async (c) => {

@@ -62,6 +62,30 @@ function gate(
   return undefined;
 }
 
+/** A signal step completes when its signal has come, and fails when its timeout passes. */
+function awaitSignal(step: StepDefinition, state: RunState, now: number): SagaEvent | undefined {
+  const wait = step.waitFor;
+  if (!wait) return undefined;
+  const since = readyAt(step, state);
+  if (state.signals && Object.hasOwn(state.signals, wait.signal)) {
+    const output = state.signals[wait.signal];
+    return {
+      type: "step_succeeded",
+      at: now,
+      stepId: step.id,
+      attempt: 1,
+      startedAt: since,
+      output,
+    };
+  }
+  if (wait.timeoutMs !== undefined && now >= since + wait.timeoutMs) {
+    const message = `no signal "${wait.signal}" came within the step's timeout`;
+    const error = new MaestroError("deadline_exceeded", message, { retryable: false }).toInfo();
+    return { type: "step_failed", at: now, stepId: step.id, attempt: 1, startedAt: since, error };
+  }
+  return undefined;
+}
+
 function runningEvents(workflow: Workflow, state: RunState, now: number): SagaEvent | undefined {
   const failed = workflow.steps.find((s) => state.steps[s.id]?.status === "failed");
   if (failed) {
@@ -81,7 +105,8 @@ function runningEvents(workflow: Workflow, state: RunState, now: number): SagaEv
     if (DONE.has(status)) continue;
     allDone = false;
     if (status === "pending" && depsDone(step, state)) {
-      const event = gate(step, workflow, state, now);
+      const event =
+        gate(step, workflow, state, now) ?? (step.waitFor && awaitSignal(step, state, now));
       if (event) return event;
     }
   }

@@ -33,6 +33,18 @@ export function commands(workflow: Workflow, state: RunState): Command[] {
           attempt: (s?.attempts ?? 0) + 1,
           notBefore: s?.retryAt ?? 0,
         });
+      } else if (status === "pending" && depsDone(step, state) && step.waitFor) {
+        // A signal step only needs waking when its timeout passes; the signal itself
+        // completes it through the API.
+        const timeout = step.waitFor.timeoutMs;
+        if (timeout !== undefined) {
+          result.push({
+            kind: "step",
+            stepId: step.id,
+            attempt: 1,
+            notBefore: readyAt(step, state) + timeout,
+          });
+        }
       } else if (status === "pending" && depsDone(step, state)) {
         const start = readyAt(step, state);
         result.push({

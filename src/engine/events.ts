@@ -142,6 +142,14 @@ export interface RunFinished {
   readonly error?: ErrorInfo;
 }
 
+/** A named signal reached the run (an approval, a callback); a step waiting for it completes. */
+export interface SignalReceived {
+  readonly type: "signal_received";
+  readonly at: number;
+  readonly name: string;
+  readonly payload: unknown;
+}
+
 /** An operator asked a parked run (compensation_failed) to try its compensations again. */
 export interface RunRedriven {
   readonly type: "run_redriven";
@@ -161,4 +169,5 @@ export type SagaEvent =
   | CompensationAttemptFailed
   | CompensationFailed
   | RunFinished
-  | RunRedriven;
+  | RunRedriven
+  | SignalReceived;

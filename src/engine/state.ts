@@ -53,6 +53,8 @@ export interface RunState {
   /** Why the run failed, when it did. */
   readonly failure?: { readonly error: ErrorInfo; readonly stepId?: string };
   readonly cancelRequested?: boolean;
+  /** Signals received, by name (the latest payload), for steps that wait for them. */
+  readonly signals?: Readonly<Record<string, unknown>>;
   readonly output?: unknown;
   readonly finishedAt?: number;
 }
@@ -216,6 +218,9 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
       d.status = event.status;
       d.finishedAt = event.at;
       if (event.output !== undefined) d.output = event.output;
+      return;
+    case "signal_received":
+      d.signals = { ...d.signals, [event.name]: event.payload };
       return;
     case "run_redriven":
       for (const [id, step] of Object.entries(d.steps)) {

@@ -45,7 +45,11 @@ export function timeline(workflow: Workflow, state: RunState): TimelineRow[] {
   return workflow.steps.map((def) => {
     const s = state.steps[def.id];
     const c = s?.compensation;
-    const call = def.call ? `${def.call.service} · ${def.call.method.source}` : "sleep";
+    const call = def.call
+      ? `${def.call.service} · ${def.call.method.source}`
+      : def.waitFor
+        ? `wait for signal "${def.waitFor.signal}"`
+        : "sleep";
     const error = brief(s?.error);
     const compensationError = brief(c?.error);
     const order = undone.indexOf(def.id);

@@ -13,7 +13,7 @@ import type { SagaLog } from "../ports/saga-log.js";
 import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskQueue } from "../ports/task-queue.js";
-import { cancelRun, redriveRun } from "./run-control.js";
+import { cancelRun, redriveRun, signalRun } from "./run-control.js";
 import { type StartedRun, type StartRunRequest, startRun } from "./start-run.js";
 import { sweep } from "./sweeper.js";
 import { createWorker } from "./worker.js";
@@ -57,6 +57,8 @@ export interface LocalRuntime {
   cancelRun(runId: string, reason?: string): Promise<RunState>;
   /** Retries the failed compensations of a `compensation_failed` run. */
   redriveRun(runId: string): Promise<RunState>;
+  /** Delivers a named signal; the step waiting for it completes with `payload`. */
+  signalRun(runId: string, name: string, payload: unknown): Promise<RunState>;
   /** One sweep now. */
   sweep(): Promise<{ examined: number; redriven: number }>;
 }
@@ -158,6 +160,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
     cancelRun: (runId, reason) => cancelRun(sweepDeps, runId, reason),
     redriveRun: (runId) => redriveRun(sweepDeps, runId),
+    signalRun: (runId, name, payload) => signalRun(sweepDeps, runId, name, payload),
     sweep: () => sweep(sweepDeps, { stallMs }),
   };
   return runtime;

@@ -23,9 +23,12 @@ export interface RunControlDeps {
   readonly clock: Clock;
 }
 
-function decideWith(event: (state: RunState) => SagaEvent | undefined, now: number) {
+function decideWith(
+  event: (state: RunState, workflow: Workflow) => SagaEvent | undefined,
+  now: number,
+) {
   return (workflow: Workflow, state: RunState) => {
-    const first = event(state);
+    const first = event(state, workflow);
     if (!first) return { events: [], state };
     const draft = draftOf(state);
     applyEvent(draft, first, draft.seq + 1);
@@ -36,7 +39,7 @@ function decideWith(event: (state: RunState) => SagaEvent | undefined, now: numb
 async function act(
   deps: RunControlDeps,
   runId: string,
-  event: (state: RunState) => SagaEvent | undefined,
+  event: (state: RunState, workflow: Workflow) => SagaEvent | undefined,
 ) {
   const ctx = await loadRun(deps.log, deps.workflows, runId);
   const now = deps.clock.now();
@@ -124,5 +127,37 @@ export function markUnprocessable(
       error,
       ...(task.stepId !== undefined && { stepId: task.stepId }),
     };
+  });
+}
+
+/**
+ * Delivers a named signal to a run: the step waiting for it completes with `payload` as
+ * its output (now, or as soon as the step is reached). Refused when no step of the run's
+ * workflow waits for that signal, or when the run has ended.
+ */
+export function signalRun(
+  deps: RunControlDeps,
+  runId: string,
+  name: string,
+  payload: unknown,
+): Promise<RunState> {
+  return act(deps, runId, (state, workflow) => {
+    if (!workflow.steps.some((s) => s.waitFor?.signal === name)) {
+      throw new MaestroError(
+        "not_found",
+        `no step of ${workflow.name} waits for signal "${name}"`,
+        { retryable: false },
+      );
+    }
+    if (FINAL_STATUSES.has(state.status) || state.status !== "running") {
+      throw new MaestroError(
+        "failed_precondition",
+        `run ${runId} is ${state.status}; it takes no more signals`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    return { type: "signal_received", at: deps.clock.now(), name, payload };
   });
 }

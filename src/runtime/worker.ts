@@ -83,6 +83,16 @@ export function createWorker(deps: WorkerDeps): Worker {
     const step = ctx.workflow.stepsById.get(command.stepId);
     if (command.kind === "step" && step?.sleepMs !== undefined)
       return { result: { ok: true, output: null } };
+    if (command.kind === "step" && step?.waitFor) {
+      // Reached only if a signal step's timeout task outran settling: it waited long enough.
+      const message = `no signal "${step.waitFor.signal}" came within the step's timeout`;
+      return {
+        result: {
+          ok: false,
+          error: new MaestroError("deadline_exceeded", message, { retryable: false }).toInfo(),
+        },
+      };
+    }
     const resolved = await resolveSecrets(ctx, command);
     if (!resolved.ok) return { result: resolved };
     const prepared = prepareCall(ctx.workflow, ctx.state, command, resolved.values);

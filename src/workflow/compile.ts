@@ -404,7 +404,18 @@ function compileStep(
   );
 
   let call: CallDefinition | undefined;
-  if (raw.sleep !== undefined) {
+  if (raw.wait_for !== undefined) {
+    for (const field of ["service", "method", "input", "compensate", "sleep"] as const) {
+      if (raw[field] !== undefined) {
+        ctx.out.push(
+          ctx.source.key(
+            [...path, field],
+            `${field}: a signal step calls nothing; remove ${field} or wait_for`,
+          ),
+        );
+      }
+    }
+  } else if (raw.sleep !== undefined) {
     for (const field of ["service", "method", "input", "compensate", "output"] as const) {
       if (raw[field] !== undefined) {
         ctx.out.push(
@@ -472,6 +483,12 @@ function compileStep(
     id: raw.id,
     ...(call && { call }),
     ...(raw.sleep !== undefined && { sleepMs: ms(raw.sleep, 0) }),
+    ...(raw.wait_for !== undefined && {
+      waitFor: {
+        signal: raw.wait_for.signal,
+        ...(raw.wait_for.timeout !== undefined && { timeoutMs: ms(raw.wait_for.timeout, 0) }),
+      },
+    }),
     ...(raw.output !== undefined && { output: raw.output }),
     ...(raw.select !== undefined && { select: raw.select.split(".") }),
     dependsOn: p.dependsOn,

@@ -74,6 +74,8 @@ export interface StepDefinition {
   readonly call?: CallDefinition;
   /** A sleep step waits this long and calls nothing. */
   readonly sleepMs?: number;
+  /** A signal step waits for a named signal, whose payload becomes its output. */
+  readonly waitFor?: { readonly signal: string; readonly timeoutMs?: number };
   /** The name the step's result is stored under. */
   readonly output?: string;
   /** Keep only this field path of the response. */

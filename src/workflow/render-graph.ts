@@ -3,6 +3,7 @@ import type { StepDefinition, Workflow } from "./model.js";
 
 function label(step: StepDefinition, workflow: Workflow): string {
   if (step.sleepMs !== undefined) return `${step.id}\\nsleep ${step.sleepMs}ms`;
+  if (step.waitFor) return `${step.id}\\nwait for signal ${step.waitFor.signal}`;
   const call = step.call;
   const service = call ? workflow.services.get(call.service) : undefined;
   const parts = [step.id, call ? `${call.service} · ${call.method.source}` : ""];

@@ -190,6 +190,17 @@ export const stepSchema = z
       .optional()
       .describe("Deadline of one attempt. @default the service's timeout"),
     sleep: duration.optional().describe("Makes this a sleep step: wait this long, call nothing."),
+    wait_for: z
+      .strictObject({
+        signal: identifier.describe("The signal's name: POST /v1/runs/{id}/signals/{name}."),
+        timeout: duration
+          .optional()
+          .describe("Fail the step if no signal came by then. @default the run's deadline"),
+      })
+      .optional()
+      .describe(
+        "Makes this a signal step (an approval, a callback): wait for a named signal; its payload is the step's output.",
+      ),
     compensate: compensateSchema.optional(),
   })
   .describe("One call to a service (or a sleep).");
