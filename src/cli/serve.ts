@@ -35,7 +35,7 @@ async function workflowFiles(paths: readonly string[], cwd: string): Promise<str
 export const serveCommand: Command = {
   summary: "Run the API, workers, sweeper and scheduler in this process, on a durable local store.",
   usage:
-    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8]",
+    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store embedded|memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8]",
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -43,7 +43,7 @@ export const serveCommand: Command = {
         port: { type: "string", default: "8080" },
         host: { type: "string", default: "127.0.0.1" },
         data: { type: "string", default: ".maestro" },
-        store: { type: "string", default: "memory" },
+        store: { type: "string", default: "embedded" },
         workflows: { type: "string", multiple: true },
         "secrets-dir": { type: "string" },
         "auth-issuer": { type: "string" },

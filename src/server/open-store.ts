@@ -1,11 +1,13 @@
-import { memoryStore, type Store } from "./stores.js";
+import { embeddedStore, memoryStore, type Store } from "./stores.js";
 
-/** Opens the store `serve` was asked for; `dir` is the data directory of a durable store. */
-export async function openStore(kind: string, _dir: string): Promise<Store> {
+/** Opens the store `serve` was asked for; `dir` is the embedded store's data directory. */
+export async function openStore(kind: string, dir: string): Promise<Store> {
   switch (kind) {
     case "memory":
       return memoryStore();
+    case "embedded":
+      return embeddedStore(dir);
     default:
-      throw new Error(`--store must be memory, not "${kind}"`);
+      throw new Error(`--store must be embedded or memory, not "${kind}"`);
   }
 }

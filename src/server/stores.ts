@@ -34,3 +34,20 @@ export function memoryStore(): Store {
     close: async () => queue.close(),
   };
 }
+
+/** The durable default: SQLite in `dir`, kept across restarts. */
+export async function embeddedStore(dir: string): Promise<Store> {
+  const { openEmbeddedStore } = await import("../adapters/sqlite/index.js");
+  const store = openEmbeddedStore(dir);
+  // This process owns the store: tasks a previous process had in hand when it died are due now.
+  store.queue.releaseInFlight();
+  return {
+    kind: `embedded (${dir})`,
+    log: store.log,
+    queue: store.queue,
+    registry: store.registry,
+    depth: async () => store.queue.size(),
+    release: () => store.queue.close(),
+    close: async () => store.close(),
+  };
+}
