@@ -8,8 +8,14 @@
  */
 import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { RUN_STATUSES, type RunStatus } from "../../engine/events.js";
-import { MaestroError } from "../../errors.js";
 import type { RunHeader, RunPage, RunQuery } from "../../ports/saga-log.js";
+import {
+  clampLimit,
+  compareHeaders,
+  decodeCursor,
+  encodeCursor,
+  type Position,
+} from "../run-list.js";
 import {
   decodeHeader,
   type Item,
@@ -20,17 +26,9 @@ import {
 import { SAGA_TABLE, type SagaIndex } from "./saga-table.js";
 import { storeError } from "./store-errors.js";
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
-
 export interface ListOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
-}
-
-interface Position {
-  readonly createdAt: number;
-  readonly runId: string;
 }
 
 interface Partition {
@@ -100,36 +98,4 @@ async function queryPartition(
     // A page can end early at 1 MB; keep reading until the runs are found or run out.
   } while (startKey && headers.length <= limit);
   return headers;
-}
-
-function clampLimit(limit: RunQuery["limit"]): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
-}
-
-/** Newest first, ties broken by runId descending: the order of the index sort key, read backwards. */
-function compareHeaders(a: Position, b: Position): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
-}
-
-function encodeCursor(header: RunHeader): string {
-  const position: Position = { createdAt: header.createdAt, runId: header.runId };
-  return Buffer.from(JSON.stringify(position)).toString("base64url");
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (isPosition(value)) return value;
-  } catch {
-    // Fall through to the invalid_argument error below.
-  }
-  throw new MaestroError("invalid_argument", `invalid run list cursor: ${cursor}`);
-}
-
-function isPosition(value: unknown): value is Position {
-  if (typeof value !== "object" || value === null) return false;
-  const { createdAt, runId } = value as Record<string, unknown>;
-  return typeof createdAt === "number" && typeof runId === "string";
 }

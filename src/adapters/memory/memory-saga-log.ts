@@ -5,16 +5,10 @@
  */
 import type { SagaEvent } from "../../engine/events.js";
 import type { RunState } from "../../engine/state.js";
-import { AppendConflictError, MaestroError } from "../../errors.js";
+import { AppendConflictError } from "../../errors.js";
 import { type Clock, systemClock } from "../../ports/clock.js";
-import type {
-  LoadedRun,
-  LoggedEvent,
-  RunHeader,
-  RunPage,
-  RunQuery,
-  SagaLog,
-} from "../../ports/saga-log.js";
+import type { LoadedRun, LoggedEvent, RunHeader, RunPage, SagaLog } from "../../ports/saga-log.js";
+import { clampLimit, compareHeaders, decodeCursor, encodeCursor } from "../run-list.js";
 
 /** Options for {@link createMemorySagaLog}. */
 export interface MemorySagaLogOptions {
@@ -28,9 +22,6 @@ interface StoredRun {
   readonly events: LoggedEvent[];
   snapshot?: RunState;
 }
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
 
 /**
  * Creates an empty in-memory saga log.
@@ -128,41 +119,4 @@ function numbered(events: readonly SagaEvent[], firstSeq: number): LoggedEvent[]
   return events.map((event, i) => ({ ...structuredClone(event), seq: firstSeq + i }));
 }
 
-function clampLimit(limit: RunQuery["limit"]): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
-}
-
 /** Where a run sits in a listing: newest first, ties broken by runId (descending). */
-interface Position {
-  readonly createdAt: number;
-  readonly runId: string;
-}
-
-function compareHeaders(a: Position, b: Position): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
-}
-
-// The cursor is the position of the page's last run rather than an offset, so runs created
-// while a caller pages through the list do not shift later pages (no duplicates or gaps).
-function encodeCursor(header: RunHeader): string {
-  const position: Position = { createdAt: header.createdAt, runId: header.runId };
-  return Buffer.from(JSON.stringify(position)).toString("base64url");
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (isPosition(value)) return value;
-  } catch {
-    // Fall through to the invalid_argument error below.
-  }
-  throw new MaestroError("invalid_argument", `invalid run list cursor: ${cursor}`);
-}
-
-function isPosition(value: unknown): value is Position {
-  if (typeof value !== "object" || value === null) return false;
-  const { createdAt, runId } = value as Record<string, unknown>;
-  return typeof createdAt === "number" && typeof runId === "string";
-}

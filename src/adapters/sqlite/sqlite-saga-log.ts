@@ -2,9 +2,10 @@
 
 import type { SagaEvent } from "../../engine/events.js";
 import type { RunState } from "../../engine/state.js";
-import { AppendConflictError, MaestroError } from "../../errors.js";
+import { AppendConflictError } from "../../errors.js";
 import { type Clock, systemClock } from "../../ports/clock.js";
 import type { LoggedEvent, RunHeader, SagaLog } from "../../ports/saga-log.js";
+import { clampLimit, decodeCursor, encodeCursor } from "../run-list.js";
 import { type Db, inTransaction } from "./database.js";
 
 interface RunRow {
@@ -31,19 +32,6 @@ function header(row: RunRow): RunHeader {
     correlationId: row.correlation_id,
     ...(row.idempotency_key !== null && { idempotencyKey: row.idempotency_key }),
   };
-}
-
-const cursorOf = (row: { created_at: number; run_id: string }) =>
-  Buffer.from(JSON.stringify([row.created_at, row.run_id])).toString("base64url");
-
-function parseCursor(cursor: string): [number, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
-    if (typeof at === "number" && typeof id === "string") return [at, id];
-  } catch {}
-  throw new MaestroError("invalid_argument", "cursor is not one this store gave out", {
-    retryable: false,
-  });
 }
 
 export function createSqliteSagaLog(db: Db, options: { clock?: Clock } = {}): SagaLog {
@@ -127,7 +115,7 @@ export function createSqliteSagaLog(db: Db, options: { clock?: Clock } = {}): Sa
     },
 
     async list(query) {
-      const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), 1000);
+      const limit = clampLimit(query.limit);
       const where: string[] = [];
       const params: (string | number)[] = [];
       if (query.status) {
@@ -139,9 +127,9 @@ export function createSqliteSagaLog(db: Db, options: { clock?: Clock } = {}): Sa
         params.push(query.workflow);
       }
       if (query.cursor) {
-        const [at, id] = parseCursor(query.cursor);
+        const after = decodeCursor(query.cursor);
         where.push("(created_at < ? or (created_at = ? and run_id < ?))");
-        params.push(at, at, id);
+        params.push(after.createdAt, after.createdAt, after.runId);
       }
       const sql = `select * from runs ${where.length ? `where ${where.join(" and ")}` : ""} order by created_at desc, run_id desc limit ?`;
       const rows = db.prepare(sql).all(...params, limit + 1) as RunRow[];
@@ -149,7 +137,7 @@ export function createSqliteSagaLog(db: Db, options: { clock?: Clock } = {}): Sa
       const last = page.at(-1);
       return {
         runs: page.map(header),
-        ...(rows.length > limit && last && { cursor: cursorOf(last) }),
+        ...(rows.length > limit && last && { cursor: encodeCursor(header(last)) }),
       };
     },
 
