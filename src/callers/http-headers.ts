@@ -3,6 +3,7 @@
  * no message built here ever quotes one.
  */
 import type { CallRequest } from "../ports/service-caller.js";
+import { setCallHeaders } from "./call-headers.js";
 import type { TargetProblem } from "./http-target.js";
 
 /**
@@ -48,13 +49,6 @@ export function buildHeaders(
     }
   }
 
-  try {
-    headers.set("idempotency-key", request.idempotencyKey);
-    headers.set("x-maestro-attempt", String(request.attempt));
-    headers.set("x-correlation-id", request.correlationId);
-    if (request.traceparent !== undefined) headers.set("traceparent", request.traceparent);
-  } catch {
-    return { problem: "the idempotency key, correlation id or traceparent is not a valid header" };
-  }
-  return headers;
+  const problem = setCallHeaders(headers, request);
+  return problem === undefined ? headers : { problem };
 }

@@ -3,6 +3,7 @@
  * hold secrets, so no message built here quotes one.
  */
 import type { CallRequest } from "../../ports/service-caller.js";
+import { setCallHeaders } from "../call-headers.js";
 
 /** Headers the protocols and HTTP/2 manage themselves; a step setting one would break the call. */
 const RESERVED: ReadonlySet<string> = new Set([
@@ -44,13 +45,6 @@ export function buildMetadata(request: CallRequest): Headers | { problem: string
       return { problem: `metadata "${name}" has an invalid name or value` };
     }
   }
-  try {
-    headers.set("idempotency-key", request.idempotencyKey);
-    headers.set("x-maestro-attempt", String(request.attempt));
-    headers.set("x-correlation-id", request.correlationId);
-    if (request.traceparent !== undefined) headers.set("traceparent", request.traceparent);
-  } catch {
-    return { problem: "the idempotency key, correlation id or traceparent is not a valid header" };
-  }
-  return headers;
+  const problem = setCallHeaders(headers, request);
+  return problem === undefined ? headers : { problem };
 }
