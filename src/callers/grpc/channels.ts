@@ -69,7 +69,14 @@ export function createChannelPool(options: ChannelPoolOptions): ChannelPool {
     const session = (): Http2SessionManager => {
       let manager = sessions.get(key);
       if (manager === undefined) {
-        manager = new Http2SessionManager(endpoint.origin, options.sessionOptions, tlsOptions);
+        // Keepalive pings find a dead connection before a call does; without a ping interval
+        // Connect sends none.
+        const session = {
+          pingIntervalMs: 30_000,
+          pingTimeoutMs: 15_000,
+          ...options.sessionOptions,
+        };
+        manager = new Http2SessionManager(endpoint.origin, session, tlsOptions);
         sessions.set(key, manager);
       }
       return manager;
