@@ -8,6 +8,7 @@ import { HttpApi } from "./constructs/http-api.js";
 import type { FunctionRuntime } from "./constructs/maestro-function.js";
 import { QueueWorker } from "./constructs/queue-worker.js";
 import { SagaTable } from "./constructs/saga-table.js";
+import { grantSecrets, workflowSecrets } from "./constructs/secret-access.js";
 import { Sweeper } from "./constructs/sweeper.js";
 import { WorkQueue } from "./constructs/work-queue.js";
 import { WorkflowSchedules } from "./constructs/workflow-schedules.js";
@@ -80,6 +81,10 @@ export class MaestroStack extends Stack {
       });
     const stepWorker = worker("StepWorker", "stepWorker", stepQueue);
     const compensator = worker("Compensator", "compensator", compensationQueue);
+    // Only the workers call services, so only they read the secrets the workflows name.
+    const secrets = workflowSecrets(workflows.workflows.map((d) => d.workflow));
+    grantSecrets(stepWorker.fn.function, secrets);
+    grantSecrets(compensator.fn.function, secrets);
     const runTrigger = worker("RunTrigger", "runTrigger", runQueue);
     const api = new HttpApi(this, "Api", {
       runtime,
