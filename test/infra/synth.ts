@@ -1,5 +1,6 @@
 /** Synthesizes the Maestro stack the way `cdk synth` does, for assertions. */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
@@ -19,6 +20,18 @@ export interface Synthesized {
   readonly template: Template;
 }
 
+let scratch: string | undefined;
+
+/** One temporary cloud assembly folder per test process, removed when it exits. */
+function scratchDir(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), "maestro-cdk-"));
+    scratch = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(scratch, "out-"));
+}
+
 /**
  * The stack of environment `env`, with extra `-c key=value` context. Bundling is skipped
  * (the functions' code is not built) unless `bundle` is set.
@@ -29,7 +42,7 @@ export async function synth(
   options: { bundle?: boolean; outdir?: string } = {},
 ): Promise<Synthesized> {
   const app = new App({
-    ...(options.outdir !== undefined && { outdir: options.outdir }),
+    outdir: options.outdir ?? scratchDir(),
     context: {
       ...CDK_CONTEXT,
       env,
