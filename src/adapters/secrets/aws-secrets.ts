@@ -30,22 +30,21 @@ export function createAwsSecrets(options: AwsSecretsOptions = {}): SecretStore {
   const maxAge = options.maxAgeSeconds ?? 300;
   let secrets: SecretsProvider | undefined;
   let ssm: SSMProvider | undefined;
+  // Providers (and their SDK clients) are made on first use: most functions never read one.
+  const parameterStore = () => {
+    ssm ??= new SSMProvider({ clientConfig: options.ssm ?? {} });
+    return ssm;
+  };
+  const secretsManager = () => {
+    secrets ??= new SecretsProvider({ clientConfig: options.secretsManager ?? {} });
+    return secrets;
+  };
   return {
     async get(name) {
       try {
         const value = name.startsWith("ssm:")
-          ? await (ssm ??= new SSMProvider({ clientConfig: options.ssm ?? {} })).get(
-              name.slice(4),
-              {
-                decrypt: true,
-                maxAge,
-              },
-            )
-          : await (secrets ??= new SecretsProvider({
-              clientConfig: options.secretsManager ?? {},
-            })).get(name, {
-              maxAge,
-            });
+          ? await parameterStore().get(name.slice(4), { decrypt: true, maxAge })
+          : await secretsManager().get(name, { maxAge });
         if (value === undefined) return undefined;
         return typeof value === "string"
           ? value
