@@ -33,7 +33,7 @@ export interface ApiDeps {
   /** Largest request body accepted. @default 256 KiB */
   readonly maxBodyBytes?: number;
   /** Called before a run starts; throw a problem to refuse it (e.g. 429 on overflow). */
-  readonly beforeStart?: (c: Context) => void;
+  readonly beforeStart?: (c: Context) => void | Promise<void>;
   /** Extra routes (health, metrics, UI) mounted by the runtime that serves the app. */
   readonly extend?: (app: Hono) => void;
 }

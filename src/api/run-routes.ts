@@ -85,7 +85,7 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
       throw problem(404, "workflow_not_found", `workflow ${which} is not registered`, "workflow");
     }
     checkInput(workflow, request.input);
-    deps.beforeStart?.(c);
+    await deps.beforeStart?.(c);
     const key = c.req.header("idempotency-key");
     const started = await startRun(
       { log: deps.log, queue: deps.queue, clock: deps.clock, newId: deps.newId },

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createMemoryGuardStore } from "../adapters/memory/memory-guard-store.js";
 import { createMemorySagaLog } from "../adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../adapters/memory/memory-task-queue.js";
 import { createLocalSecrets } from "../adapters/secrets/local-secrets.js";
@@ -9,6 +10,7 @@ import { dispatchByType } from "../callers/dispatch.js";
 import { createHttpCaller } from "../callers/http-caller.js";
 import type { RunState } from "../engine/state.js";
 import type { Logger } from "../ports/logger.js";
+import { createCallGuard } from "../resilience/index.js";
 import { createLocalRuntime } from "../runtime/local-runtime.js";
 import { staticWorkflows } from "../runtime/workflow-source.js";
 import { createJsonLogger } from "../util/json-logger.js";
@@ -139,6 +141,7 @@ export const executeCommand: Command = {
         "grpc-web": connect,
       }),
       workflows: staticWorkflows([workflow]),
+      guard: createCallGuard({ store: createMemoryGuardStore(), logger }),
       secrets: createLocalSecrets({
         env: io.env,
         ...(values["secrets-dir"] !== undefined && { dir: resolve(io.cwd, values["secrets-dir"]) }),

@@ -35,7 +35,7 @@ async function workflowFiles(paths: readonly string[], cwd: string): Promise<str
 export const serveCommand: Command = {
   summary: "Run the API, workers, sweeper and scheduler in this process, on a durable local store.",
   usage:
-    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store embedded|memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8]",
+    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store embedded|memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8] [--max-backlog N]",
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -50,6 +50,7 @@ export const serveCommand: Command = {
         "auth-audience": { type: "string" },
         "auth-jwks-url": { type: "string" },
         concurrency: { type: "string", default: "8" },
+        "max-backlog": { type: "string" },
         debug: { type: "boolean", default: false },
       },
     });
@@ -100,6 +101,7 @@ export const serveCommand: Command = {
       logger,
       workflows,
       concurrency,
+      ...(values["max-backlog"] !== undefined && { maxBacklog: Number(values["max-backlog"]) }),
       caller: dispatchByType({
         http: createHttpCaller(),
         grpc: connect,

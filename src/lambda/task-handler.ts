@@ -5,13 +5,28 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { createDynamoGuardStore } from "../adapters/dynamodb/guard-store.js";
 import { decodeTask } from "../adapters/sqs/index.js";
+import type { CallGuard } from "../ports/call-guard.js";
+import { createCallGuard } from "../resilience/index.js";
 import { markUnprocessable } from "../runtime/run-control.js";
 import { createWorker } from "../runtime/worker.js";
 import { type AwsDeps, runMetrics } from "./aws-deps.js";
 
 /** Time kept back from the fast path so a step started inline can finish within the invocation. */
 const FAST_PATH_MARGIN_MS = 5_000;
+
+let guard: CallGuard | undefined;
+
+/** Breakers and limits shared by every worker through the table; one guard per instance (its cache). */
+function guardFor(d: AwsDeps): CallGuard {
+  guard ??= createCallGuard({
+    store: createDynamoGuardStore({ client: d.dynamo, tableName: d.config.tableName }),
+    clock: d.clock,
+    logger: d.logger,
+  });
+  return guard;
+}
 
 export function createTaskHandler(deps: () => Promise<AwsDeps>, env = process.env) {
   // After this many deliveries SQS moves a task to the DLQ (the stack sets the value).
@@ -20,7 +35,11 @@ export function createTaskHandler(deps: () => Promise<AwsDeps>, env = process.en
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const d = await deps();
     // On Lambda the fast path is bounded by the invocation's remaining time, not a step count.
-    const worker = createWorker({ ...d, fastPathSteps: Number.POSITIVE_INFINITY });
+    const worker = createWorker({
+      ...d,
+      guard: guardFor(d),
+      fastPathSteps: Number.POSITIVE_INFINITY,
+    });
     const longestCall = Math.max(
       0,
       ...(await d.workflows.list()).flatMap((w) =>

@@ -5,13 +5,17 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
+import { createMemoryGuardStore } from "../adapters/memory/memory-guard-store.js";
 import { createApi } from "../api/app.js";
 import type { Auth } from "../api/auth.js";
+import { refuseOnOverflow } from "../api/overflow.js";
 import { createMetrics, observedLog } from "../observability/metrics.js";
+import type { CallGuard } from "../ports/call-guard.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
+import { createCallGuard } from "../resilience/index.js";
 import { createLocalRuntime, type LocalRuntime } from "../runtime/local-runtime.js";
 import { registryCatalog } from "../runtime/registry-catalog.js";
 import { createScheduler } from "../runtime/scheduler.js";
@@ -35,6 +39,10 @@ export interface ServerOptions {
   /** @default 10s */
   readonly sweepEveryMs?: number;
   readonly stallMs?: number;
+  /** Circuit breakers, rate limits and concurrency caps. @default one in this process's memory */
+  readonly guard?: CallGuard;
+  /** Refuse new runs with 429 while more tasks than this wait. @default no bound */
+  readonly maxBacklog?: number;
 }
 
 export interface RunningServer {
@@ -57,6 +65,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger,
     ...(options.secrets && { secrets: options.secrets }),
+    guard: options.guard ?? createCallGuard({ store: createMemoryGuardStore(), clock, logger }),
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     sweepEveryMs: options.sweepEveryMs ?? 10_000,
     ...(options.stallMs !== undefined && { stallMs: options.stallMs }),
@@ -75,6 +84,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     newId: randomUUID,
     ...(options.auth && { auth: options.auth }),
+    ...(options.maxBacklog !== undefined && {
+      beforeStart: refuseOnOverflow({ depth: () => store.depth() }, options.maxBacklog),
+    }),
     extend: (a) => healthRoutes(a, [storeCheck(store.log)], metrics, () => store.depth()),
   });
   const server: ServerType = await new Promise((resolve) => {

@@ -1,3 +1,4 @@
+export { createSqsBacklogProbe, type SqsBacklogProbeOptions } from "./backlog-probe.js";
 export { createTaskQueues, type TaskQueueOptions, type TaskQueues } from "./create-task-queues.js";
 export {
   createSqsTaskQueue,

@@ -1,0 +1,33 @@
+export {
+  type BacklogProbe,
+  memoryBacklogProbe,
+  type OverflowOptions,
+  type OverflowVerdict,
+  overflowCheck,
+} from "./backlog.js";
+export {
+  type CallGuardOptions,
+  createCallGuard,
+  GUARD_METRICS,
+  HOLD_REASONS,
+} from "./call-guard.js";
+export {
+  type CounterEntry,
+  type Counters,
+  createMemoryCounters,
+  type Labels,
+  type MemoryCounters,
+  noCounters,
+} from "./counters.js";
+export {
+  ContentionError,
+  type GuardState,
+  type GuardStore,
+  type LeaseAnswer,
+  type LeaseAsk,
+  type PutResult,
+  type SlowDownAsk,
+  type TokenAnswer,
+  type TokenAsk,
+  type Versioned,
+} from "./guard-store.js";
