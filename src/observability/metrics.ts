@@ -5,10 +5,13 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { SagaEvent } from "../engine/events.js";
 import type { SagaLog } from "../ports/saga-log.js";
+import type { Counters } from "../resilience/index.js";
 import type { WorkflowSource } from "../runtime/workflow-source.js";
 
 export interface Metrics {
   readonly registry: Registry;
+  /** For the call guard: counters by name and labels, created on first use. */
+  readonly counters: Counters;
   observe(
     workflow: string,
     events: readonly SagaEvent[],
@@ -62,8 +65,25 @@ export function createMetrics(): Metrics {
     help: "Tasks waiting in the queue, where known",
     registers: [registry],
   });
+  const named = new Map<string, Counter>();
+  const counters: Counters = {
+    increment(name, labels = {}) {
+      let counter = named.get(name);
+      if (!counter) {
+        counter = new Counter({
+          name,
+          help: `${name} (call guard)`,
+          labelNames: Object.keys(labels),
+          registers: [registry],
+        });
+        named.set(name, counter);
+      }
+      counter.inc(labels);
+    },
+  };
   return {
     registry,
+    counters,
     queueDepth,
     observe(workflow, events, serviceOf) {
       for (const e of events) {

@@ -65,7 +65,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger,
     ...(options.secrets && { secrets: options.secrets }),
-    guard: options.guard ?? createCallGuard({ store: createMemoryGuardStore(), clock, logger }),
+    guard:
+      options.guard ??
+      createCallGuard({
+        store: createMemoryGuardStore(),
+        clock,
+        logger,
+        counters: metrics.counters,
+      }),
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     sweepEveryMs: options.sweepEveryMs ?? 10_000,
     ...(options.stallMs !== undefined && { stallMs: options.stallMs }),
