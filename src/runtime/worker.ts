@@ -98,7 +98,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     const prepared = prepareCall(ctx.workflow, ctx.state, command, resolved.values);
     if (!prepared.ok) return { result: prepared };
     const { call } = prepared;
-    const admission = await guard.admit(call.service, now());
+    // The step's own timeout, so leases and half-open trials last as long as this call may.
+    const admission = await guard.admit({ ...call.service, timeoutMs: call.timeoutMs }, now());
     if (!admission.admitted) return { refused: admission };
     const result = await invoke(ctx, command, call);
     await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
