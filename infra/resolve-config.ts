@@ -9,7 +9,8 @@
  *    see {@link FLAT_OVERRIDES}.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import * as z from "zod";
+import { en } from "zod/locales";
+import * as z from "zod/mini";
 import { ENVIRONMENTS, type MaestroEnvironment } from "./config.js";
 import { eventBridgeExpressionOf } from "./schedule-expression.js";
 
@@ -48,62 +49,69 @@ export const FLAT_OVERRIDES: Readonly<Record<string, (value: unknown) => object>
 
 const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((v) => typeof v === "number"));
 
+// zod/mini installs no locale (every issue would read "Invalid input"): English, as classic zod.
+if (!z.config().localeError) z.config(en());
+
+const int = (min: number, max?: number) =>
+  z.number().check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
+
 const functionSchema = z.strictObject({
-  memoryMb: z.number().int().min(128).max(10240),
-  timeoutSeconds: z.number().int().min(1).max(900),
-  reservedConcurrency: z.number().int().min(1).optional(),
+  memoryMb: int(128, 10240),
+  timeoutSeconds: int(1, 900),
+  reservedConcurrency: z.optional(int(1)),
 });
 
 const consumerSchema = z.strictObject({
-  batchSize: z.number().int().min(1).max(10),
-  maxConcurrency: z.number().int().min(2).max(1000),
-  maxBatchingWindowSeconds: z.number().int().min(0).max(300),
-  maxReceiveCount: z.number().int().min(1).max(1000),
+  batchSize: int(1, 10),
+  maxConcurrency: int(2, 1000),
+  maxBatchingWindowSeconds: int(0, 300),
+  maxReceiveCount: int(1, 1000),
 });
 
-const environmentSchema: z.ZodType<MaestroEnvironment> = z
+const environmentSchema: z.ZodMiniType<MaestroEnvironment> = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
-    account: z
+    name: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
+    account: z.optional(z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"))),
+    region: z
       .string()
-      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
-      .optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1"),
+      .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1")),
     // The longest derived name, `<prefix>-compensation-tasks-dlq`, must fit SQS's 80 characters
     // and `<prefix>-compensator` Lambda's 64.
     namePrefix: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2–40 lowercase letters, digits or hyphens"),
-    logRetentionDays: z.number().refine((d) => RETENTION_DAYS.has(d), {
-      message: `must be one of ${[...RETENTION_DAYS].join(", ")}`,
-    }),
+      .check(
+        z.regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2–40 lowercase letters, digits or hyphens"),
+      ),
+    logRetentionDays: z.number().check(
+      z.refine((d) => RETENTION_DAYS.has(d), {
+        message: `must be one of ${[...RETENTION_DAYS].join(", ")}`,
+      }),
+    ),
     logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]),
     tracing: z.enum(["off", "xray", "otel"]),
-    otelLayerArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[\w-]+:\d+$/)
-      .optional(),
+    otelLayerArn: z.optional(
+      z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[\w-]+:\d+$/)),
+    ),
     alarms: z.strictObject({
-      email: z.email().optional(),
-      topicArn: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/)
-        .optional(),
-      workerErrors: z.number().int().min(1),
-      runFailures: z.number().int().min(1),
+      email: z.optional(z.email()),
+      topicArn: z.optional(
+        z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/)),
+      ),
+      workerErrors: int(1),
+      runFailures: int(1),
     }),
-    auth: z
-      .strictObject({
+    auth: z.optional(
+      z.strictObject({
         issuer: z.url({ protocol: /^https$/ }),
-        audience: z.array(z.string().min(1)).min(1),
-      })
-      .optional(),
+        audience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+      }),
+    ),
     api: z.strictObject({
       httpApi: z.boolean(),
       functionUrl: z.enum(["off", "iam", "none"]),
       throttle: z.strictObject({
-        rateLimit: z.number().positive(),
-        burstLimit: z.number().int().positive(),
+        rateLimit: z.number().check(z.positive()),
+        burstLimit: z.number().check(z.int(), z.positive()),
       }),
     }),
     functions: z.strictObject({
@@ -119,36 +127,41 @@ const environmentSchema: z.ZodType<MaestroEnvironment> = z
       runTrigger: consumerSchema,
     }),
     sweeperSchedule: z.string(),
-    workflows: z.array(z.string().min(1)),
+    workflows: z.array(z.string().check(z.minLength(1))),
     protectData: z.boolean(),
   })
-  .superRefine((env, ctx) => {
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: "custom", path, message });
-    if (env.api.functionUrl === "none" && !env.auth) {
-      issue(["api", "functionUrl"], "a public Function URL needs `auth` (the api checks the JWT)");
-    }
-    if (env.alarms.email && env.alarms.topicArn) {
-      issue(["alarms"], "give either `email` (a new topic) or `topicArn` (yours), not both");
-    }
-    if (env.functions.api.timeoutSeconds > 29 && env.api.httpApi) {
-      issue(["functions", "api", "timeoutSeconds"], "API Gateway stops waiting after 29 s");
-    }
-    for (const id of ["stepWorker", "compensator", "runTrigger"] as const) {
-      const reserved = env.functions[id].reservedConcurrency;
-      if (reserved !== undefined && reserved < env.consumers[id].maxConcurrency) {
+  .check(
+    z.superRefine((env, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      if (env.api.functionUrl === "none" && !env.auth) {
         issue(
-          ["functions", id, "reservedConcurrency"],
-          `is below consumers.${id}.maxConcurrency (${env.consumers[id].maxConcurrency}): the event source would be throttled`,
+          ["api", "functionUrl"],
+          "a public Function URL needs `auth` (the api checks the JWT)",
         );
       }
-    }
-    try {
-      eventBridgeExpressionOf(env.sweeperSchedule);
-    } catch (error) {
-      issue(["sweeperSchedule"], (error as Error).message);
-    }
-  }) as z.ZodType<MaestroEnvironment>;
+      if (env.alarms.email && env.alarms.topicArn) {
+        issue(["alarms"], "give either `email` (a new topic) or `topicArn` (yours), not both");
+      }
+      if (env.functions.api.timeoutSeconds > 29 && env.api.httpApi) {
+        issue(["functions", "api", "timeoutSeconds"], "API Gateway stops waiting after 29 s");
+      }
+      for (const id of ["stepWorker", "compensator", "runTrigger"] as const) {
+        const reserved = env.functions[id].reservedConcurrency;
+        if (reserved !== undefined && reserved < env.consumers[id].maxConcurrency) {
+          issue(
+            ["functions", id, "reservedConcurrency"],
+            `is below consumers.${id}.maxConcurrency (${env.consumers[id].maxConcurrency}): the event source would be throttled`,
+          );
+        }
+      }
+      try {
+        eventBridgeExpressionOf(env.sweeperSchedule);
+      } catch (error) {
+        issue(["sweeperSchedule"], (error as Error).message);
+      }
+    }),
+  ) as z.ZodMiniType<MaestroEnvironment>;
 
 /** The settings of the environment that `-c env=<name>` selects, overrides applied. */
 export function resolveEnvironment(context: ContextReader): MaestroEnvironment {

@@ -3,7 +3,7 @@
  * positioned diagnostics. Steps and triggers are checked one by one against the variant
  * they look like, so one bad step does not hide the others and messages stay specific.
  */
-import type { z } from "zod";
+import * as z from "zod/mini";
 import { didYouMean } from "../util/suggest.js";
 import type { Diagnostic, SourceMap, YamlPath } from "./diagnostics.js";
 import {
@@ -14,7 +14,7 @@ import {
   workflowSchema,
 } from "./schema.js";
 
-type Schema = z.ZodType;
+type Schema = z.ZodMiniType;
 
 export function formatPath(path: YamlPath): string {
   let out = "";
@@ -149,7 +149,7 @@ function check(
 }
 
 /** The top level without the collections that are checked item by item. */
-const topLevel = workflowSchema.omit({ steps: true, triggers: true, services: true });
+const topLevel = z.omit(workflowSchema, { steps: true, triggers: true, services: true });
 const serviceName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface ShapeResult {
@@ -245,8 +245,8 @@ export function checkShape(raw: unknown, source: SourceMap, out: Diagnostic[]): 
       triggers.forEach((trigger, i) => {
         const variant =
           trigger !== null && typeof trigger === "object" && "queue" in trigger
-            ? triggerSchema.options[1]
-            : triggerSchema.options[0];
+            ? triggerSchema.def.options[1]
+            : triggerSchema.def.options[0];
         if (!check(variant, trigger, ["triggers", i], source, out)) ok = false;
       });
     }
