@@ -8,13 +8,12 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { routeByKind } from "../adapters/routing-queue.js";
-import { createAwsSecrets } from "../adapters/secrets/aws-secrets.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
-import type { SecretStore } from "../ports/secrets.js";
+import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
@@ -62,14 +61,15 @@ export async function createAwsDeps(
       overrides.log ??
       meteredLog(createDynamoSagaLog({ client: dynamo, tableName: config.tableName }), runMetrics),
     queue,
-    // Only the workers call services; the other functions get a caller that has none, so
-    // their bundles leave the gRPC and HTTP clients out.
+    // Only the workers call services; the other functions get a caller and a secret store
+    // that have none, so their bundles leave the gRPC and HTTP clients and the secrets
+    // providers out.
     caller: overrides.caller ?? dispatchByType({}),
     workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? powertoolsLogger(),
     newId: overrides.newId ?? randomUUID,
-    secrets: overrides.secrets ?? createAwsSecrets(),
+    secrets: overrides.secrets ?? noSecrets,
   };
   return deps;
 }

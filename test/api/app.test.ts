@@ -144,22 +144,24 @@ describe("runs API", () => {
 });
 
 describe("input_schema", () => {
-  it("refuses input that does not match the workflow's schema, naming the field", async () => {
+  /** An API serving one workflow with this input_schema, and a function that starts runs. */
+  function typedApi(schema: string) {
     const typed = workflowFrom(`
 name: typed
 version: "1.0.0"
 input_schema:
-  type: object
-  required: [email]
-  properties:
-    email: { type: string, format: email }
-    plan: { enum: [free, pro] }
+${schema
+  .trim()
+  .split("\n")
+  .map((line) => `  ${line}`)
+  .join("\n")}
 services: { svc: { type: http, endpoint: "http://svc" } }
 steps:
   - { id: hello, service: svc, method: POST /hello }
 `);
+    const log = createMemorySagaLog();
     const app = createApi({
-      log: createMemorySagaLog(),
+      log,
       queue: createMemoryTaskQueue(),
       workflows: staticWorkflows([typed]),
       clock: systemClock,
@@ -172,11 +174,76 @@ steps:
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ workflow: "typed", input }),
       });
+    return { start, log };
+  }
+
+  it("refuses input that does not match the workflow's schema, naming the field", async () => {
+    const { start } = typedApi(`
+type: object
+required: [email]
+properties:
+  email: { type: string, format: email }
+  plan: { enum: [free, pro] }
+`);
     const missing = await start({ plan: "pro" });
     expect(missing.status).toBe(422);
     expect(await missing.json()).toMatchObject({ code: "invalid_input", field: "input.email" });
     const wrong = await start({ email: "a@b.c", plan: "gold" });
     expect(await wrong.json()).toMatchObject({ code: "invalid_input", field: "input.plan" });
+    const notAnEmail = await start({ email: "not an address", plan: "pro" });
+    expect(await notAnEmail.json()).toMatchObject({ code: "invalid_input", field: "input.email" });
     expect((await start({ email: "a@b.c", plan: "pro" })).status).toBe(201);
+  });
+
+  it("names the deepest field at fault: list items, refs, extra properties", async () => {
+    const { start } = typedApi(`
+type: object
+additionalProperties: false
+$defs:
+  sku: { type: string, pattern: "^[A-Z]{3}-[0-9]+$" }
+properties:
+  customer: { type: string }
+  items:
+    type: array
+    minItems: 1
+    items:
+      type: object
+      required: [sku, quantity]
+      properties:
+        sku: { $ref: "#/$defs/sku" }
+        quantity: { type: integer, minimum: 1 }
+`);
+    const field = async (input: unknown) => {
+      const res = await start(input);
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { code: string; field: string; detail: string };
+      expect(body.code).toBe("invalid_input");
+      return body;
+    };
+    expect((await field({ items: [{ sku: "ABC-1" }] })).field).toBe("input.items.0.quantity");
+    expect((await field({ items: [{ sku: "ABC-1", quantity: 0 }] })).field).toBe(
+      "input.items.0.quantity",
+    );
+    const badSku = await field({ items: [{ sku: "abc", quantity: 1 }] });
+    expect(badSku.field).toBe("input.items.0.sku");
+    expect(badSku.detail).toContain("items.0.sku");
+    expect((await field({ items: [], customer: "c" })).field).toBe("input.items");
+    expect((await field({ items: [{ sku: "ABC-1", quantity: 1 }], coupon: "x" })).field).toBe(
+      "input.coupon",
+    );
+    expect((await start({ items: [{ sku: "ABC-1", quantity: 2 }] })).status).toBe(201);
+  });
+
+  it("answers 500 invalid_input_schema for a schema that cannot be used, and starts nothing", async () => {
+    for (const schema of [
+      "{ type: object, properties: { a: { type: string, pattern: '(' } } }",
+      '{ $ref: "#/$defs/missing" }',
+    ]) {
+      const { start, log } = typedApi(schema);
+      const res = await start({ a: "x" });
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ code: "invalid_input_schema" });
+      expect((await log.list({ limit: 10 })).runs).toHaveLength(0);
+    }
   });
 });
