@@ -3,7 +3,7 @@
  * 5-field cron (`*\/5 * * * *`). Everything is normalised to a 5-field cron (UTC) or a rate,
  * which both the local scheduler and the CDK stack understand.
  */
-import { Cron } from "croner";
+import { nextCron, parseCron } from "./cron.js";
 
 export type Schedule = { readonly cron: string } | { readonly rateMs: number };
 
@@ -56,11 +56,9 @@ export function parseSchedule(expression: string): Schedule | { readonly error: 
     }
   }
   const cron = fields.join(" ");
-  try {
-    new Cron(cron, { timezone: "UTC", paused: true });
-  } catch (error) {
-    return { error: `invalid cron expression: ${(error as Error).message}` };
-  }
+  const spec = parseCron(cron);
+  if ("error" in spec) return { error: `invalid cron expression: ${spec.error}` };
+  if (nextCron(spec, 0) === undefined) return { error: "this cron expression never fires" };
   return { cron };
 }
 
@@ -70,8 +68,6 @@ export function nextFire(schedule: Schedule, afterMs: number, anchorMs = 0): num
     const periods = Math.floor((afterMs - anchorMs) / schedule.rateMs) + 1;
     return anchorMs + periods * schedule.rateMs;
   }
-  const next = new Cron(schedule.cron, { timezone: "UTC", paused: true }).nextRun(
-    new Date(afterMs),
-  );
-  return next?.getTime();
+  const spec = parseCron(schedule.cron);
+  return "error" in spec ? undefined : nextCron(spec, afterMs);
 }

@@ -77,13 +77,15 @@ const FIXTURES: Record<string, string[]> = {
     '24:5: step "no_method": missing method',
   ],
   "triggers.yaml": [
-    "12:15: schedule: invalid cron expression: CronPattern: Invalid value for minute: 61",
+    "12:15: schedule: invalid cron expression: minute: 61 is outside 0–59",
     '13:15: schedule: write "rate(1 minute)" for one and "rate(N minutes)" for more',
     '14:15: schedule: write "rate(1 hour)" for one and "rate(N hours)" for more',
     "15:15: schedule: only * is supported in the year field",
     "16:15: schedule: expected rate(…), cron(…) or a 5-field cron expression (minute hour day-of-month month day-of-week), got 2 fields",
     "17:12: triggers[5].queue: must be a queue name",
     "18:15: schedule: rate must be at least 1",
+    "19:15: schedule: this cron expression never fires",
+    '20:15: schedule: invalid cron expression: day-of-week: "#6" must be #1–#5 or #L',
   ],
   "parallel.yaml": [
     // Members of one group run concurrently: a sibling's output is not guaranteed.
