@@ -3,13 +3,13 @@
  * handler with a minimal event — offline: no event here needs AWS, and the one that reaches
  * for DynamoDB is pointed at a closed local port.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionId } from "../../infra/config.js";
-import { FUNCTION_IDS, FUNCTIONS, REPO_ROOT } from "../../infra/functions.js";
+import { BUNDLE_BUDGET_BYTES, FUNCTION_IDS, FUNCTIONS, REPO_ROOT } from "../../infra/functions.js";
 import { resourcesOf, type Synthesized, synth } from "./synth.js";
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -92,6 +92,15 @@ describe("each function's bundle", () => {
         "nightly_report.yaml",
         "unscheduled.yaml",
       ]);
+    }
+  });
+
+  it("fits the per-function budget, as deployed (minified)", () => {
+    for (const fn of FUNCTION_IDS) {
+      const bytes = statSync(join(assetOf(fn), "index.mjs")).size;
+      expect(bytes, `${fn} is ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(
+        BUNDLE_BUDGET_BYTES,
+      );
     }
   });
 
