@@ -19,8 +19,7 @@ const BY_STATUS: Readonly<Record<number, Code>> = {
   404: Code.NotFound,
   409: Code.FailedPrecondition,
   413: Code.ResourceExhausted,
-  // The only 422 is an idempotency key reused for a different request: a conflict.
-  422: Code.FailedPrecondition,
+  422: Code.InvalidArgument,
   429: Code.ResourceExhausted,
   501: Code.Unimplemented,
   503: Code.Unavailable,
@@ -36,9 +35,14 @@ export function toConnectError(error: unknown, logger: Logger, method: string): 
   if (error instanceof ConnectError) return error;
   if (error instanceof ProblemError) {
     const p = error.problem;
+    // A reused idempotency key is a 422 like bad input, but it is a conflict, not bad input.
+    const code =
+      p.code === "idempotency_key_reused"
+        ? Code.FailedPrecondition
+        : (BY_STATUS[p.status] ?? Code.Internal);
     return withProblem(
       p.detail,
-      BY_STATUS[p.status] ?? Code.Internal,
+      code,
       p.code,
       p.field,
       Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k.toLowerCase(), v])),
