@@ -2,7 +2,7 @@
  * The HTTP API, one Hono app for the local server and the `api` Lambda. Handlers
  * translate HTTP to the same start-run, read and control paths the CLI uses.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MaestroError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -16,6 +16,7 @@ import { type Auth, noAuth } from "./auth.js";
 import { connectRoutes } from "./connect-service.js";
 import { openApiRoutes } from "./openapi.js";
 import { ProblemError, sendProblem } from "./problem.js";
+import { createRunOperations } from "./run-operations.js";
 import { runRoutes } from "./run-routes.js";
 import { workflowRoutes } from "./workflow-routes.js";
 
@@ -32,8 +33,8 @@ export interface ApiDeps {
   readonly auth?: Auth;
   /** Largest request body accepted. @default 256 KiB */
   readonly maxBodyBytes?: number;
-  /** Called before a run starts; throw a problem to refuse it (e.g. 429 on overflow). */
-  readonly beforeStart?: (c: Context) => void | Promise<void>;
+  /** Called before a run starts, over HTTP or Connect; throw a problem to refuse it (e.g. 429 on overflow). */
+  readonly beforeStart?: () => void | Promise<void>;
   /** Extra routes (health, metrics, UI) mounted by the runtime that serves the app. */
   readonly extend?: (app: Hono) => void;
 }
@@ -43,7 +44,7 @@ export function createApi(deps: ApiDeps): Hono {
   const auth = deps.auth ?? noAuth;
 
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return sendProblem(c, error.problem);
+    if (error instanceof ProblemError) return sendProblem(c, error.problem, error.headers);
     if (error instanceof MissingRunError) {
       return sendProblem(c, { status: 404, code: "not_found", detail: error.message });
     }
@@ -83,7 +84,8 @@ export function createApi(deps: ApiDeps): Hono {
   app.use("/v1/*", auth.middleware);
 
   if (deps.registry) workflowRoutes(app, deps.registry, () => deps.clock.now(), auth);
-  runRoutes(app, deps, auth);
-  connectRoutes(app, deps, auth);
+  const runs = createRunOperations(deps);
+  runRoutes(app, deps, auth, runs);
+  connectRoutes(app, deps, runs);
   return app;
 }

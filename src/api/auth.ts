@@ -14,7 +14,7 @@ import {
   jwtVerify,
   type KeyObject,
 } from "jose";
-import { problem } from "./problem.js";
+import { ProblemError, problem } from "./problem.js";
 
 export const ACTIONS = [
   "workflows:register",
@@ -80,16 +80,36 @@ function rolesOf(claims: Claims): Set<string> {
   return roles;
 }
 
+/** What a verified token may do: `check` throws a 403 problem unless it may do `action` on `workflow`. */
+export interface Grant {
+  check(action: Action, workflow: string): void;
+}
+
 export interface Auth {
   readonly middleware: MiddlewareHandler;
   /** Throws a 403 problem unless the request's token may do `action` on `workflow`. */
   authorize(c: Context, action: Action, workflow: string): void;
+  /**
+   * Verifies an `Authorization` header value, whatever carried it (HTTP header, gRPC
+   * metadata): throws a 401 problem when it is missing or refused.
+   */
+  verify(authorization: string | undefined): Promise<Grant>;
 }
+
+const allowAll: Grant = { check: () => {} };
 
 export const noAuth: Auth = {
   middleware: async (_c, next) => next(),
   authorize: () => {},
+  verify: async () => allowAll,
 };
+
+/** The `WWW-Authenticate` challenge that goes with a 401 problem from `verify`. */
+export function challenge(code: string): string {
+  return code === "invalid_token"
+    ? `Bearer realm="maestro", error="invalid_token"`
+    : 'Bearer realm="maestro"';
+}
 
 export function createAuth(config: AuthConfig): Auth {
   const keys: JWTVerifyGetKey | CryptoKey | KeyObject | Uint8Array | undefined =
@@ -101,11 +121,28 @@ export function createAuth(config: AuthConfig): Auth {
   }));
   const audience = typeof config.audience === "string" ? config.audience : [...config.audience];
 
-  const middleware: MiddlewareHandler = async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+  function grantFor(claims: Claims): Grant {
+    const scopes = scopesOf(claims);
+    const roles = rolesOf(claims);
+    return {
+      check(action, workflow) {
+        const allowed = rules.some(
+          (r) =>
+            (r.actions.includes("*") || r.actions.includes(action)) &&
+            r.pattern.test(workflow) &&
+            ((r.scopes ?? []).some((s) => scopes.has(s)) ||
+              (r.roles ?? []).some((x) => roles.has(x))),
+        );
+        if (!allowed) {
+          throw problem(403, "forbidden", `the token may not ${action} on workflow "${workflow}"`);
+        }
+      },
+    };
+  }
+
+  async function verify(authorization: string | undefined): Promise<Grant> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match?.[1]) {
-      c.header("WWW-Authenticate", 'Bearer realm="maestro"');
       throw problem(401, "unauthenticated", "an Authorization: Bearer token is required");
     }
     try {
@@ -113,31 +150,30 @@ export function createAuth(config: AuthConfig): Auth {
         issuer: config.issuer,
         audience,
       });
-      c.set("claims" as never, payload as never);
+      return grantFor(payload as Claims);
     } catch (error) {
-      const reason = (error as Error).message;
-      c.header("WWW-Authenticate", `Bearer realm="maestro", error="invalid_token"`);
-      throw problem(401, "invalid_token", `the token was refused: ${reason}`);
+      throw problem(401, "invalid_token", `the token was refused: ${(error as Error).message}`);
+    }
+  }
+
+  const middleware: MiddlewareHandler = async (c, next) => {
+    try {
+      c.set("grant" as never, (await verify(c.req.header("authorization"))) as never);
+    } catch (error) {
+      if (error instanceof ProblemError)
+        c.header("WWW-Authenticate", challenge(error.problem.code));
+      throw error;
     }
     await next();
   };
 
   return {
     middleware,
+    verify,
     authorize(c, action, workflow) {
-      const claims = (c.get("claims" as never) ?? {}) as Claims;
-      const scopes = scopesOf(claims);
-      const roles = rolesOf(claims);
-      const allowed = rules.some(
-        (r) =>
-          (r.actions.includes("*") || r.actions.includes(action)) &&
-          r.pattern.test(workflow) &&
-          ((r.scopes ?? []).some((s) => scopes.has(s)) ||
-            (r.roles ?? []).some((x) => roles.has(x))),
-      );
-      if (!allowed) {
-        throw problem(403, "forbidden", `the token may not ${action} on workflow "${workflow}"`);
-      }
+      const grant = c.get("grant" as never) as Grant | undefined;
+      if (!grant) throw problem(401, "unauthenticated", "the request was not authenticated");
+      grant.check(action, workflow);
     },
   };
 }

@@ -5,32 +5,27 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { FINAL_STATUSES } from "../engine/events.js";
-import type { SagaLog } from "../ports/saga-log.js";
-import { problem } from "./problem.js";
+import type { LoggedEvent } from "../ports/saga-log.js";
 
-export function streamRunEvents(c: Context, log: SagaLog, runId: string, pollMs = 250) {
-  const read = log.events?.bind(log);
-  if (!read) throw problem(501, "not_supported", "this store does not serve event streams");
-  const resume = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
-  let after = Number.isInteger(resume) && resume > 0 ? resume : 0;
+/** Where a (re)connecting client resumes: `Last-Event-ID`, else `?after=`, else the start. */
+export function resumeAfter(c: Context): number {
+  return Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
+}
+
+/** Sends `events` (see RunOperations.events, opened with `abort.signal`) as SSE. */
+export function sendRunEvents(
+  c: Context,
+  events: AsyncIterable<LoggedEvent>,
+  abort: AbortController,
+): Response {
   return streamSSE(c, async (stream) => {
-    let open = true;
-    stream.onAbort(() => {
-      open = false;
-    });
-    while (open) {
-      const events = await read(runId, after);
-      for (const event of events) {
-        await stream.writeSSE({
-          id: String(event.seq),
-          event: event.type,
-          data: JSON.stringify(event),
-        });
-        after = event.seq;
-        if (event.type === "run_finished" && FINAL_STATUSES.has(event.status)) open = false;
-      }
-      if (open) await stream.sleep(pollMs);
+    stream.onAbort(() => abort.abort());
+    for await (const event of events) {
+      await stream.writeSSE({
+        id: String(event.seq),
+        event: event.type,
+        data: JSON.stringify(event),
+      });
     }
   });
 }

@@ -14,7 +14,14 @@ export interface Problem {
 
 export class ProblemError extends Error {
   override readonly name = "ProblemError";
-  constructor(readonly problem: Problem) {
+  /**
+   * @param headers response headers that go with the problem (`Retry-After`); the Connect
+   *   service sends them as error metadata.
+   */
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
     super(problem.detail);
   }
 }
@@ -26,8 +33,13 @@ export const problem = (
   field?: string,
 ) => new ProblemError({ status, code, detail, ...(field !== undefined && { field }) });
 
-export function sendProblem(c: Context, p: Problem): Response {
+export function sendProblem(
+  c: Context,
+  p: Problem,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   return c.body(JSON.stringify({ type: "about:blank", title: p.code, ...p }), p.status, {
+    ...headers,
     "content-type": "application/problem+json",
   });
 }

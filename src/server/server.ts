@@ -1,14 +1,19 @@
 /**
  * `maestro serve` as a function: the API, the worker pool with its sweeper, and the
  * scheduler, in one process on one store. Tests start it in-process; the CLI wraps it.
+ * The port speaks HTTP/1.1 (the JSON API, Connect, gRPC-web) and cleartext HTTP/2 with
+ * prior knowledge (native gRPC and Connect on RunService, the JSON API too).
  */
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
+import type { Http2ServerResponse } from "node:http2";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { getRequestListener } from "@hono/node-server";
 import { createMemoryGuardStore } from "../adapters/memory/memory-guard-store.js";
-import { createApi } from "../api/app.js";
+import { type ApiDeps, createApi } from "../api/app.js";
 import type { Auth } from "../api/auth.js";
+import { routerOptions, runServiceRoutes } from "../api/connect-service.js";
 import { refuseOnOverflow } from "../api/overflow.js";
+import { createRunOperations } from "../api/run-operations.js";
 import { createMetrics, observedLog } from "../observability/metrics.js";
 import type { CallGuard } from "../ports/call-guard.js";
 import { type Clock, systemClock } from "../ports/clock.js";
@@ -22,6 +27,7 @@ import { createScheduler } from "../runtime/scheduler.js";
 import { staticWorkflows } from "../runtime/workflow-source.js";
 import type { Workflow } from "../workflow/model.js";
 import { healthRoutes, storeCheck } from "./health.js";
+import { listenOnePort } from "./one-port.js";
 import type { Store } from "./stores.js";
 
 export interface ServerOptions {
@@ -82,7 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     { log, queue: store.queue, clock, logger, newId: randomUUID },
     () => workflows.list(),
   );
-  const app = createApi({
+  const apiDeps: ApiDeps = {
     log,
     queue: store.queue,
     workflows,
@@ -95,27 +101,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       beforeStart: refuseOnOverflow({ depth: () => store.depth() }, options.maxBacklog),
     }),
     extend: (a) => healthRoutes(a, [storeCheck(store.log)], metrics, () => store.depth()),
-  });
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve(
-      { fetch: app.fetch, port: options.port ?? 8080, hostname: options.host ?? "127.0.0.1" },
-      () => resolve(s),
-    );
+  };
+  const http = getRequestListener(createApi(apiDeps).fetch);
+  // HTTP/2 connections get RunService natively (gRPC too); their other requests go to Hono.
+  const server = await listenOnePort({
+    port: options.port ?? 8080,
+    host: options.host ?? "127.0.0.1",
+    http1: http,
+    http2: connectNodeAdapter({
+      routes: runServiceRoutes(apiDeps, createRunOperations(apiDeps)),
+      ...routerOptions(apiDeps),
+      // connect-node's response type only loosens `write`'s callback; the object is Node's own.
+      fallback: (request, response) => http(request, response as unknown as Http2ServerResponse),
+    }),
   });
   runtime.start();
   scheduler.start();
-  const address = server.address() as AddressInfo;
-  const url = `http://${options.host ?? "127.0.0.1"}:${address.port}`;
+  const url = `http://${options.host ?? "127.0.0.1"}:${server.port}`;
   logger.info("maestro serving", { url, store: store.kind });
   return {
     url,
     runtime,
     async close() {
       scheduler.stop();
-      await new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      await server.close();
       // Stop handing out tasks, let the tasks in hand finish, then close the store.
       store.release();
       await runtime.stop();

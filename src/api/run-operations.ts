@@ -1,0 +1,196 @@
+/**
+ * The run operations behind both the HTTP routes and the Connect service: each one checks
+ * its input, authorizes the caller on the run's workflow, and calls the one start-run or
+ * run-control path. Transports only translate requests in and results or errors out, so
+ * the two APIs cannot drift apart. Errors are problems (status, code, field) or the
+ * control path's MaestroErrors.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../engine/events.js";
+import { fold, type RunState } from "../engine/state.js";
+import type { LoggedEvent, RunPage } from "../ports/saga-log.js";
+import { MissingRunError } from "../runtime/run-context.js";
+import { cancelRun, redriveRun, signalRun } from "../runtime/run-control.js";
+import { startRun } from "../runtime/start-run.js";
+import type { ApiDeps } from "./app.js";
+import type { Action } from "./auth.js";
+import { checkInput } from "./input-schema.js";
+import { problem } from "./problem.js";
+
+/** Throws a 403 problem unless the caller may do `action` on `workflow`. */
+export type Authorize = (action: Action, workflow: string) => void;
+
+export interface StartRequest {
+  readonly workflow: string;
+  /** @default the latest version */
+  readonly version?: string;
+  readonly input: unknown;
+  readonly idempotencyKey?: string;
+}
+
+export interface ListRequest {
+  readonly workflow?: string;
+  readonly status?: string;
+  /** @default 50 */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface RunOperations {
+  /** Starts a run (or returns the run an idempotency key already names). */
+  start(
+    authorize: Authorize,
+    request: StartRequest,
+  ): Promise<{ state: RunState; created: boolean }>;
+  list(authorize: Authorize, request: ListRequest): Promise<RunPage>;
+  read(authorize: Authorize, runId: string): Promise<RunState>;
+  cancel(authorize: Authorize, runId: string, reason?: string): Promise<RunState>;
+  redrive(authorize: Authorize, runId: string): Promise<RunState>;
+  signal(authorize: Authorize, runId: string, name: string, payload: unknown): Promise<RunState>;
+  /**
+   * The run's log events after `afterSeq`, live, ending after the run's final event or when
+   * `signal` aborts. Authorization and support are checked before the first event.
+   */
+  events(
+    authorize: Authorize,
+    runId: string,
+    afterSeq: number,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LoggedEvent>>;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations {
+  const controlDeps = {
+    log: deps.log,
+    queue: deps.queue,
+    workflows: deps.workflows,
+    clock: deps.clock,
+  };
+
+  async function loadState(runId: string): Promise<RunState> {
+    const loaded = await deps.log.load(runId);
+    const state = loaded && fold(loaded.snapshot, loaded.events);
+    if (!state) throw problem(404, "not_found", `run ${runId} not found`);
+    return state;
+  }
+
+  /** Loads a run and checks the caller may act on its workflow. */
+  async function authorized(authorize: Authorize, action: Action, runId: string) {
+    const state = await loadState(runId);
+    authorize(action, state.workflow);
+    return state;
+  }
+
+  async function* follow(runId: string, afterSeq: number, signal: AbortSignal) {
+    let after = afterSeq;
+    while (!signal.aborted) {
+      const events = (await deps.log.events?.(runId, after)) ?? [];
+      for (const event of events) {
+        yield event;
+        after = event.seq;
+        if (event.type === "run_finished" && FINAL_STATUSES.has(event.status)) return;
+      }
+      await pause(pollMs, signal);
+    }
+  }
+
+  return {
+    async start(authorize, request) {
+      if (request.workflow === "") {
+        throw problem(400, "invalid_field", "workflow must be a workflow name", "workflow");
+      }
+      authorize("runs:start", request.workflow);
+      const workflow = request.version
+        ? await deps.workflows.get(request.workflow, request.version)
+        : await deps.workflows.latest(request.workflow);
+      if (!workflow) {
+        const which = request.version ? `${request.workflow}@${request.version}` : request.workflow;
+        throw problem(404, "workflow_not_found", `workflow ${which} is not registered`, "workflow");
+      }
+      checkInput(workflow, request.input);
+      await deps.beforeStart?.();
+      const key = request.idempotencyKey;
+      const started = await startRun(
+        { log: deps.log, queue: deps.queue, clock: deps.clock, newId: deps.newId },
+        { workflow, input: request.input, ...(key !== undefined && { idempotencyKey: key }) },
+      );
+      const state = await loadState(started.runId).catch(() => {
+        throw new MissingRunError(`run ${started.runId} not found`);
+      });
+      // Same key, different request: the client is confused; refuse rather than guess.
+      const same =
+        state.workflow === workflow.name &&
+        state.version === workflow.version &&
+        isDeepStrictEqual(state.input, request.input);
+      if (!started.created && !same) {
+        throw problem(
+          422,
+          "idempotency_key_reused",
+          `Idempotency-Key "${key}" was used for a different request`,
+        );
+      }
+      return { state, created: started.created };
+    },
+
+    async list(authorize, request) {
+      const { workflow, status, cursor } = request;
+      if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
+        throw problem(
+          400,
+          "invalid_query",
+          `status must be one of ${RUN_STATUSES.join(", ")}`,
+          "status",
+        );
+      }
+      const limit = request.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw problem(400, "invalid_query", "limit must be an integer from 1 to 1000", "limit");
+      }
+      authorize("runs:read", workflow ?? "*");
+      return deps.log.list({
+        limit,
+        ...(workflow !== undefined && { workflow }),
+        ...(status !== undefined && { status: status as RunStatus }),
+        ...(cursor !== undefined && { cursor }),
+      });
+    },
+
+    read: (authorize, runId) => authorized(authorize, "runs:read", runId),
+
+    async cancel(authorize, runId, reason) {
+      await authorized(authorize, "runs:cancel", runId);
+      return cancelRun(controlDeps, runId, reason);
+    },
+
+    async redrive(authorize, runId) {
+      await authorized(authorize, "runs:redrive", runId);
+      return redriveRun(controlDeps, runId);
+    },
+
+    async signal(authorize, runId, name, payload) {
+      await authorized(authorize, "runs:signal", runId);
+      return signalRun(controlDeps, runId, name, payload);
+    },
+
+    async events(authorize, runId, afterSeq, signal) {
+      await authorized(authorize, "runs:read", runId);
+      if (!deps.log.events) {
+        throw problem(501, "not_supported", "this store does not serve event streams");
+      }
+      return follow(runId, Number.isInteger(afterSeq) && afterSeq > 0 ? afterSeq : 0, signal);
+    },
+  };
+}
