@@ -17,6 +17,7 @@ import { connectRoutes } from "./connect-service.js";
 import { openApiRoutes } from "./openapi.js";
 import { ProblemError, sendProblem } from "./problem.js";
 import { runRoutes } from "./run-routes.js";
+import { uiRoutes } from "./ui/ui-routes.js";
 import { workflowRoutes } from "./workflow-routes.js";
 
 export interface ApiDeps {
@@ -85,5 +86,6 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.registry) workflowRoutes(app, deps.registry, () => deps.clock.now(), auth);
   runRoutes(app, deps, auth);
   connectRoutes(app, deps, auth);
+  uiRoutes(app, deps, auth);
   return app;
 }

@@ -3,6 +3,7 @@
  * rendered from it at /docs (no external scripts: the page works offline).
  */
 import type { Hono } from "hono";
+import { escapeHtml } from "./html.js";
 
 const problem = { $ref: "#/components/schemas/Problem" };
 const errors = (...codes: number[]) =>
@@ -261,13 +262,6 @@ export const OPENAPI = {
     },
   },
 } as const;
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch] ?? ch,
-  );
-}
 
 /** A plain HTML reference rendered on the server from the document above. */
 export function referencePage(): string {

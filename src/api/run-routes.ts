@@ -7,11 +7,13 @@ import { timeline } from "../engine/timeline.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import { cancelRun, redriveRun, signalRun } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
+import { prefersHtml } from "./accept.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
 import { streamRunEvents } from "./event-stream.js";
 import { checkInput } from "./input-schema.js";
 import { problem } from "./problem.js";
+import { sendRunPage } from "./ui/ui-routes.js";
 
 interface StartBody {
   workflow: string;
@@ -145,6 +147,9 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
 
   app.get("/v1/runs/:id", async (c) => {
     const state = await authorized(c, "runs:read");
+    // A browser opening the run's API address gets its picture; every other client, JSON.
+    c.header("vary", "Accept");
+    if (prefersHtml(c.req.header("accept"))) return sendRunPage(c, deps, state);
     const workflow = await deps.workflows.get(state.workflow, state.version);
     return c.json({
       ...runSummary(state),
