@@ -18,6 +18,7 @@ import { openApiRoutes } from "./openapi.js";
 import { ProblemError, sendProblem } from "./problem.js";
 import { createRunOperations } from "./run-operations.js";
 import { runRoutes } from "./run-routes.js";
+import { uiRoutes } from "./ui/ui-routes.js";
 import { workflowRoutes } from "./workflow-routes.js";
 
 export interface ApiDeps {
@@ -87,5 +88,6 @@ export function createApi(deps: ApiDeps): Hono {
   const runs = createRunOperations(deps);
   runRoutes(app, deps, auth, runs);
   connectRoutes(app, deps, runs);
+  uiRoutes(app, deps, auth);
   return app;
 }

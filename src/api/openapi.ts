@@ -3,6 +3,7 @@
  * rendered from it at /docs (no external scripts: the page works offline).
  */
 import type { Hono } from "hono";
+import { escapeHtml } from "./html.js";
 
 const problem = { $ref: "#/components/schemas/Problem" };
 const errors = (...codes: number[]) =>
@@ -19,6 +20,10 @@ const json = (schema: object, description = "OK") => ({
   description,
   content: { "application/json": { schema } },
 });
+const html = {
+  description: "An HTML page",
+  content: { "text/html": { schema: { type: "string" } } },
+};
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const runId = { name: "id", in: "path", required: true, schema: { type: "string" } };
 
@@ -192,9 +197,18 @@ export const OPENAPI = {
     },
     "/v1/runs/{id}": {
       get: {
-        summary: "A run with its timeline",
+        summary: "A run with its timeline (the run page instead when Accept prefers text/html)",
         parameters: [runId],
-        responses: { 200: json(ref("Run")), ...errors(401, 403, 404) },
+        responses: {
+          200: {
+            description: "OK",
+            content: {
+              "application/json": { schema: ref("Run") },
+              "text/html": { schema: { type: "string" } },
+            },
+          },
+          ...errors(401, 403, 404),
+        },
       },
     },
     "/v1/runs/{id}/events": {
@@ -235,6 +249,40 @@ export const OPENAPI = {
         responses: { 202: json(ref("RunSummary")), ...errors(401, 403, 404, 409) },
       },
     },
+    "/ui/runs": {
+      get: {
+        summary: "Recent runs as an HTML page, linking to each run's page",
+        parameters: [
+          { name: "workflow", in: "query", schema: { type: "string" } },
+          { name: "status", in: "query", schema: ref("RunStatus") },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: { 200: html, ...errors(400, 401, 403) },
+      },
+    },
+    "/ui/runs/{id}": {
+      get: {
+        summary:
+          "A run as an HTML page: the step graph coloured by status, attempts, durations, errors and compensations; live while the run runs",
+        parameters: [runId],
+        responses: {
+          200: html,
+          404: { description: "An HTML page: no such run" },
+          ...errors(401, 403),
+        },
+      },
+    },
+    "/runs/{id}": {
+      get: {
+        summary: "The run page for browsers (Accept: text/html); 406 for other clients",
+        parameters: [runId],
+        responses: {
+          200: html,
+          404: { description: "An HTML page: no such run" },
+          ...errors(401, 403, 406),
+        },
+      },
+    },
     "/healthz": {
       get: {
         summary: "The process is alive",
@@ -261,13 +309,6 @@ export const OPENAPI = {
     },
   },
 } as const;
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch] ?? ch,
-  );
-}
 
 /** A plain HTML reference rendered on the server from the document above. */
 export function referencePage(): string {

@@ -2,11 +2,13 @@
 import type { Context, Hono } from "hono";
 import type { RunState } from "../engine/state.js";
 import { timeline } from "../engine/timeline.js";
+import { prefersHtml } from "./accept.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
 import { resumeAfter, sendRunEvents } from "./event-stream.js";
 import { problem } from "./problem.js";
 import type { Authorize, RunOperations, StartRequest } from "./run-operations.js";
+import { sendRunPage } from "./ui/ui-routes.js";
 
 function parseStart(body: unknown): Omit<StartRequest, "idempotencyKey"> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
@@ -80,6 +82,9 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth, runs: RunOperati
 
   app.get("/v1/runs/:id", async (c) => {
     const state = await runs.read(as(c), id(c));
+    // A browser opening the run's API address gets its picture; every other client, JSON.
+    c.header("vary", "Accept");
+    if (prefersHtml(c.req.header("accept"))) return sendRunPage(c, deps, state);
     const workflow = await deps.workflows.get(state.workflow, state.version);
     return c.json({
       ...runSummary(state),

@@ -67,3 +67,17 @@ export function topologicalOrder(order: readonly string[], deps: Edges): string[
   }
   return result;
 }
+
+/**
+ * Each node's layer for drawing: 0 for nodes without dependencies, otherwise one more than
+ * its deepest dependency (longest path), so every edge points to a later layer. `order`
+ * must be topological.
+ */
+export function layers(order: readonly string[], deps: Edges): Map<string, number> {
+  const layer = new Map<string, number>();
+  for (const id of order) {
+    const depths = (deps.get(id) ?? []).map((d) => (layer.get(d) ?? 0) + 1);
+    layer.set(id, Math.max(0, ...depths));
+  }
+  return layer;
+}

@@ -19,13 +19,15 @@ describe("OpenAPI document", () => {
     newId: () => "x",
   });
 
-  it("describes every /v1 route the app serves, and nothing it does not", () => {
+  const described = (path: string) => /^\/(v1|ui|runs)\//.test(path);
+
+  it("describes every /v1 and page route the app serves, and nothing it does not", () => {
     const served = app.routes
-      .filter((r) => r.path.startsWith("/v1/") && r.method !== "ALL")
+      .filter((r) => described(r.path) && r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:([a-z]+)/g, "{$1}")}`)
       .sort();
     const documented = Object.entries(OPENAPI.paths)
-      .filter(([path]) => path.startsWith("/v1/"))
+      .filter(([path]) => described(path))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     expect(documented).toEqual([...new Set(served)]);
