@@ -80,6 +80,12 @@ function rolesOf(claims: Claims): Set<string> {
   return roles;
 }
 
+/** The verified token's subject (`sub`), when the request carried one. */
+export function subjectOf(c: Context): string | undefined {
+  const claims = c.get("claims" as never) as Claims | undefined;
+  return typeof claims?.sub === "string" ? claims.sub : undefined;
+}
+
 export interface Auth {
   readonly middleware: MiddlewareHandler;
   /** Throws a 403 problem unless the request's token may do `action` on `workflow`. */

@@ -1,4 +1,4 @@
-/** Run routes: start (idempotent), read with timeline, list, cancel, redrive. */
+/** Run routes: start (idempotent), read with timeline, list, cancel, redrive, signal. */
 import { isDeepStrictEqual } from "node:util";
 import type { Context, Hono } from "hono";
 import { RUN_STATUSES, type RunStatus } from "../engine/events.js";
@@ -12,6 +12,7 @@ import type { Auth } from "./auth.js";
 import { streamRunEvents } from "./event-stream.js";
 import { checkInput } from "./input-schema.js";
 import { problem } from "./problem.js";
+import { parseRedrive, redriveProblem } from "./redrive-request.js";
 
 interface StartBody {
   workflow: string;
@@ -185,7 +186,10 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth): void {
 
   app.post("/v1/runs/:id/redrive", async (c) => {
     await authorized(c, "runs:redrive");
-    const state = await redriveRun(controlDeps, c.req.param("id"));
+    const options = await parseRedrive(c);
+    const state = await redriveRun(controlDeps, c.req.param("id"), options).catch((error) => {
+      throw redriveProblem(error) ?? error;
+    });
     return c.json(runSummary(state), 202);
   });
 }
