@@ -57,6 +57,7 @@ export async function appendEvents(
     now,
     ...(snapshotDue && { snapshot: next }),
     ...(next.status !== ctx.state.status && { status: next.status }),
+    ...(next.version !== ctx.state.version && { version: next.version }),
   });
   return {
     workflow,
