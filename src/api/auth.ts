@@ -80,9 +80,18 @@ function rolesOf(claims: Claims): Set<string> {
   return roles;
 }
 
-/** What a verified token may do: `check` throws a 403 problem unless it may do `action` on `workflow`. */
+/**
+ * What a verified token may do: `check` throws a 403 problem unless it may do `action` on
+ * `workflow`. `subject` is the token's `sub`, recorded where the log says who asked.
+ */
 export interface Grant {
+  readonly subject?: string;
   check(action: Action, workflow: string): void;
+}
+
+/** The verified token's subject (`sub`), when the request carried one. */
+export function subjectOf(c: Context): string | undefined {
+  return (c.get("grant" as never) as Grant | undefined)?.subject;
 }
 
 export interface Auth {
@@ -125,6 +134,7 @@ export function createAuth(config: AuthConfig): Auth {
     const scopes = scopesOf(claims);
     const roles = rolesOf(claims);
     return {
+      ...(typeof claims.sub === "string" && { subject: claims.sub }),
       check(action, workflow) {
         const allowed = rules.some(
           (r) =>

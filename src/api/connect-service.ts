@@ -19,7 +19,7 @@ import type { RunState } from "../engine/state.js";
 import { RunService } from "../gen/maestro/v1/runs_pb.js";
 import type { RunHeader } from "../ports/saga-log.js";
 import type { ApiDeps } from "./app.js";
-import { type Auth, noAuth } from "./auth.js";
+import { type Auth, type Grant, noAuth } from "./auth.js";
 import { toConnectError } from "./connect-errors.js";
 import type { Authorize, RunOperations } from "./run-operations.js";
 
@@ -67,14 +67,14 @@ export function runServiceRoutes(
   runs: RunOperations,
 ): (router: ConnectRouter) => void {
   const auth: Auth = deps.auth ?? noAuth;
-  async function caller(ctx: HandlerContext): Promise<Authorize> {
-    const grant = await auth.verify(ctx.requestHeader.get("authorization") ?? undefined);
-    return (action, workflow) => grant.check(action, workflow);
-  }
   /** Runs one call, turning whatever it throws into a Connect error. */
-  async function call<T>(ctx: HandlerContext, body: (authorize: Authorize) => Promise<T>) {
+  async function call<T>(
+    ctx: HandlerContext,
+    body: (authorize: Authorize, grant: Grant) => Promise<T>,
+  ) {
     try {
-      return await body(await caller(ctx));
+      const grant = await auth.verify(ctx.requestHeader.get("authorization") ?? undefined);
+      return await body((action, workflow) => grant.check(action, workflow), grant);
     } catch (error) {
       throw toConnectError(error, deps.logger, ctx.method.name);
     }
@@ -111,9 +111,14 @@ export function runServiceRoutes(
           return { run: toRun(await runs.cancel(authorize, request.runId, reason)) };
         }),
       redriveRun: (request, ctx) =>
-        call(ctx, async (authorize) => ({
-          run: toRun(await runs.redrive(authorize, request.runId)),
-        })),
+        call(ctx, async (authorize, grant) => {
+          const options = {
+            ...given("version", request.version),
+            ...given("reason", request.reason),
+            ...(grant.subject !== undefined && { by: grant.subject }),
+          };
+          return { run: toRun(await runs.redrive(authorize, request.runId, options)) };
+        }),
       signalRun: (request, ctx) =>
         call(ctx, async (authorize) => {
           const payload = request.payload ? toJson(ValueSchema, request.payload) : null;

@@ -77,6 +77,26 @@ export const OPENAPI = {
           status: ref("RunStatus"),
         },
       },
+      RedriveRequest: {
+        type: "object",
+        additionalProperties: false,
+        description:
+          "Optional: an empty body redrives the run on the version it is on. A `failed` run resumes from the failed step (completed steps keep their outputs); a `compensation_failed` run retries its parked compensations.",
+        properties: {
+          version: {
+            type: "string",
+            description:
+              "A newer registered version of the run's workflow to continue on. Every step that completed must exist in it with the same id, service, method and output name, and depend there only on steps that completed or were skipped; otherwise 422 `version_does_not_map` naming the step. A lower version is 422 `version_not_newer`, an unregistered one 404.",
+          },
+          reason: { type: "string", maxLength: 500, description: "Why, recorded in the saga log" },
+          by: {
+            type: "string",
+            maxLength: 500,
+            description:
+              "Who asks, recorded in the saga log. With authentication on it is the token's subject.",
+          },
+        },
+      },
       Run: {
         allOf: [
           ref("RunSummary"),
@@ -244,9 +264,14 @@ export const OPENAPI = {
     },
     "/v1/runs/{id}/redrive": {
       post: {
-        summary: "Retry the failed compensations of a parked run",
+        summary:
+          "Redrive a finished run: resume a failed run from the failed step (optionally onto a newer version), or retry a parked run's compensations. Other statuses are 409 `not_redrivable`.",
         parameters: [runId],
-        responses: { 202: json(ref("RunSummary")), ...errors(401, 403, 404, 409) },
+        requestBody: { content: { "application/json": { schema: ref("RedriveRequest") } } },
+        responses: {
+          202: json(ref("RunSummary")),
+          ...errors(400, 401, 403, 404, 409, 422),
+        },
       },
     },
     "/ui/runs": {

@@ -10,12 +10,18 @@ import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../engine/events.j
 import { fold, type RunState } from "../engine/state.js";
 import type { LoggedEvent, RunPage } from "../ports/saga-log.js";
 import { MissingRunError } from "../runtime/run-context.js";
-import { cancelRun, redriveRun, signalRun } from "../runtime/run-control.js";
+import {
+  cancelRun,
+  type RedriveRunOptions,
+  redriveRun,
+  signalRun,
+} from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
 import type { ApiDeps } from "./app.js";
 import type { Action } from "./auth.js";
 import { checkInput } from "./input-schema.js";
 import { problem } from "./problem.js";
+import { redriveProblem } from "./redrive-request.js";
 
 /** Throws a 403 problem unless the caller may do `action` on `workflow`. */
 export type Authorize = (action: Action, workflow: string) => void;
@@ -45,7 +51,8 @@ export interface RunOperations {
   list(authorize: Authorize, request: ListRequest): Promise<RunPage>;
   read(authorize: Authorize, runId: string): Promise<RunState>;
   cancel(authorize: Authorize, runId: string, reason?: string): Promise<RunState>;
-  redrive(authorize: Authorize, runId: string): Promise<RunState>;
+  /** Resumes a failed run (optionally onto a newer version) or retries parked undos. */
+  redrive(authorize: Authorize, runId: string, options?: RedriveRunOptions): Promise<RunState>;
   signal(authorize: Authorize, runId: string, name: string, payload: unknown): Promise<RunState>;
   /**
    * The run's log events after `afterSeq`, live, ending after the run's final event or when
@@ -175,9 +182,11 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
       return cancelRun(controlDeps, runId, reason);
     },
 
-    async redrive(authorize, runId) {
+    async redrive(authorize, runId, options) {
       await authorized(authorize, "runs:redrive", runId);
-      return redriveRun(controlDeps, runId);
+      return redriveRun(controlDeps, runId, options).catch((error: unknown) => {
+        throw redriveProblem(error) ?? error;
+      });
     },
 
     async signal(authorize, runId, name, payload) {

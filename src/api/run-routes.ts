@@ -7,6 +7,7 @@ import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
 import { resumeAfter, sendRunEvents } from "./event-stream.js";
 import { problem } from "./problem.js";
+import { parseRedrive } from "./redrive-request.js";
 import type { Authorize, RunOperations, StartRequest } from "./run-operations.js";
 import { sendRunPage } from "./ui/ui-routes.js";
 
@@ -123,7 +124,7 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth, runs: RunOperati
   });
 
   app.post("/v1/runs/:id/redrive", async (c) => {
-    const state = await runs.redrive(as(c), id(c));
+    const state = await runs.redrive(as(c), id(c), await parseRedrive(c));
     return c.json(runSummary(state), 202);
   });
 }

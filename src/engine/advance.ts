@@ -17,9 +17,9 @@ export function depsDone(step: StepDefinition, state: RunState): boolean {
   return step.dependsOn.every((dep) => DONE.has(state.steps[dep]?.status ?? "pending"));
 }
 
-/** When a step became ready: its last dependency's finish, or the run's start. */
+/** When a step became ready: its last dependency's finish, the run's start, or its resume. */
 export function readyAt(step: StepDefinition, state: RunState): number {
-  let at = state.createdAt;
+  let at = Math.max(state.createdAt, state.steps[step.id]?.redrivenAt ?? 0);
   for (const dep of step.dependsOn) at = Math.max(at, state.steps[dep]?.finishedAt ?? at);
   return at;
 }
@@ -56,7 +56,8 @@ function gate(
       const info = new MaestroError("template_error", `when: ${(error as Error).message}`, {
         retryable: false,
       }).toInfo();
-      return { type: "step_failed", at: now, stepId: step.id, attempt: 0, error: info };
+      const attempt = state.steps[step.id]?.attempts ?? 0;
+      return { type: "step_failed", at: now, stepId: step.id, attempt, error: info };
     }
   }
   return undefined;
@@ -67,13 +68,14 @@ function awaitSignal(step: StepDefinition, state: RunState, now: number): SagaEv
   const wait = step.waitFor;
   if (!wait) return undefined;
   const since = readyAt(step, state);
+  const attempt = (state.steps[step.id]?.attempts ?? 0) + 1;
   if (state.signals && Object.hasOwn(state.signals, wait.signal)) {
     const output = state.signals[wait.signal];
     return {
       type: "step_succeeded",
       at: now,
       stepId: step.id,
-      attempt: 1,
+      attempt,
       startedAt: since,
       output,
     };
@@ -81,7 +83,7 @@ function awaitSignal(step: StepDefinition, state: RunState, now: number): SagaEv
   if (wait.timeoutMs !== undefined && now >= since + wait.timeoutMs) {
     const message = `no signal "${wait.signal}" came within the step's timeout`;
     const error = new MaestroError("deadline_exceeded", message, { retryable: false }).toInfo();
-    return { type: "step_failed", at: now, stepId: step.id, attempt: 1, startedAt: since, error };
+    return { type: "step_failed", at: now, stepId: step.id, attempt, startedAt: since, error };
   }
   return undefined;
 }

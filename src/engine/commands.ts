@@ -41,16 +41,17 @@ export function commands(workflow: Workflow, state: RunState): Command[] {
           result.push({
             kind: "step",
             stepId: step.id,
-            attempt: 1,
+            attempt: (s?.attempts ?? 0) + 1,
             notBefore: readyAt(step, state) + timeout,
           });
         }
       } else if (status === "pending" && depsDone(step, state)) {
         const start = readyAt(step, state);
+        // A resumed step goes on from its earlier attempts rather than starting at 1.
         result.push({
           kind: "step",
           stepId: step.id,
-          attempt: 1,
+          attempt: (s?.attempts ?? 0) + 1,
           notBefore: start + (step.sleepMs ?? 0),
         });
       }

@@ -150,10 +150,26 @@ export interface SignalReceived {
   readonly payload: unknown;
 }
 
-/** An operator asked a parked run (compensation_failed) to try its compensations again. */
+/**
+ * A finished run was set going again. With `mode: "resume"` an operator resumed a `failed`
+ * run forward: its failed steps run again with a fresh attempt budget, completed steps keep
+ * their outputs. Without `mode` the run's compensations run again: an operator redrove a
+ * parked (`compensation_failed`) run, or a late success on a finished run needs undoing.
+ */
 export interface RunRedriven {
   readonly type: "run_redriven";
   readonly at: number;
+  readonly mode?: "resume";
+  /** The step the run had failed at, when a step failed it. */
+  readonly fromStepId?: string;
+  /** The definition version the run continues on, when the redrive moved it to a newer one. */
+  readonly version?: string;
+  /** A resumed run's new deadline. */
+  readonly deadlineAt?: number;
+  /** Who asked (the token's subject, or as the operator named themselves). */
+  readonly by?: string;
+  /** Why, as the operator put it. */
+  readonly reason?: string;
 }
 
 export type SagaEvent =

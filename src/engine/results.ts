@@ -49,8 +49,10 @@ function stepEvents(
   if (state.status !== "running" || o.attempt !== step.attempts + 1) return [];
   const error: ErrorInfo = o.result.error;
   const policy = def.call?.retry;
-  if (policy && isRetryable(error, policy) && o.attempt < policy.maxAttempts) {
-    const retryAt = now + backoffMs(policy, o.attempt, random, error);
+  // After a resume the budget starts again: attempts count from the resume, numbers go on.
+  const used = o.attempt - (step.attemptBase ?? 0);
+  if (policy && isRetryable(error, policy) && used < policy.maxAttempts) {
+    const retryAt = now + backoffMs(policy, used, random, error);
     if (retryAt < state.deadlineAt) {
       return [
         {

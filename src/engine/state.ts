@@ -23,6 +23,13 @@ export interface StepState {
   readonly skipReason?: string;
   /** Why the step last waited without using an attempt (e.g. `circuit open`). */
   readonly deferredReason?: string;
+  /**
+   * Attempts made before the run was last resumed: the retry budget counts from here, while
+   * attempt numbers go on (so a service can tell a redriven attempt from the first ones).
+   */
+  readonly attemptBase?: number;
+  /** When a resume made the step runnable again: its waits (sleep, signal timeout) start then. */
+  readonly redrivenAt?: number;
   readonly compensation?: CompensationState;
 }
 
@@ -147,12 +154,14 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
         retryAt: event.retryAt,
         error: event.error,
         startedAt: s.startedAt ?? event.startedAt,
+        ...(s.attemptBase !== undefined && { attemptBase: s.attemptBase }),
       }));
       return;
     case "step_failed":
       setStep(d, event.stepId, (s) => ({
         status: "failed",
-        attempts: event.attempt,
+        attempts: Math.max(s.attempts, event.attempt),
+        ...(s.attemptBase !== undefined && { attemptBase: s.attemptBase }),
         error: event.error,
         ...((s.startedAt ?? event.startedAt) !== undefined && {
           startedAt: s.startedAt ?? event.startedAt,
@@ -223,6 +232,11 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
       d.signals = { ...d.signals, [event.name]: event.payload };
       return;
     case "run_redriven":
+      if (event.version !== undefined) d.version = event.version;
+      if (event.mode === "resume") {
+        resume(d, event);
+        return;
+      }
       for (const [id, step] of Object.entries(d.steps)) {
         if (step.compensation?.status === "failed") {
           d.steps[id] = { ...step, compensation: { status: "pending", attempts: 0 } };
@@ -232,6 +246,31 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
       d.status = "compensating";
       return;
   }
+}
+
+/**
+ * A failed run goes forward again. Its failed steps (and the step the failure names, if it
+ * never got to fail on its own) become pending with a fresh retry budget; steps that
+ * succeeded or were skipped keep their outcome, so they are not called again.
+ */
+function resume(d: Draft, event: Extract<SagaEvent, { type: "run_redriven" }>): void {
+  const from = d.failure?.stepId;
+  for (const [id, step] of Object.entries(d.steps)) {
+    const named = id === from && step.status !== "succeeded" && step.status !== "skipped";
+    if (step.status !== "failed" && !named) continue;
+    d.steps[id] = {
+      status: step.status === "waiting" ? "waiting" : "pending",
+      attempts: step.attempts,
+      attemptBase: step.attempts,
+      redrivenAt: event.at,
+      ...(step.status === "waiting" && step.retryAt !== undefined && { retryAt: event.at }),
+    };
+  }
+  d.status = "running";
+  if (event.deadlineAt !== undefined) d.deadlineAt = event.deadlineAt;
+  delete d.failure;
+  delete d.finishedAt;
+  delete d.output;
 }
 
 /** Folds events onto a snapshot (or from nothing). */

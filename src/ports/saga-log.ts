@@ -66,13 +66,14 @@ export interface SagaLog {
    * Appends events after `expectedSeq`. Throws AppendConflictError when the log's head is not
    * `expectedSeq` (another writer appended first): the caller reloads and decides again.
    * `snapshot` (the state after these events) lets later loads skip the events before it;
-   * `status` updates the header when the run's status changed.
+   * `status` updates the header when the run's status changed, `version` when the run moved
+   * to another version of its workflow (a redrive onto a newer definition).
    */
   append(
     runId: string,
     expectedSeq: number,
     events: readonly SagaEvent[],
-    options?: { snapshot?: RunState; status?: RunStatus; now?: number },
+    options?: { snapshot?: RunState; status?: RunStatus; version?: string; now?: number },
   ): Promise<void>;
 
   /** Reads the run in one round trip: the latest snapshot and the events after it. */

@@ -13,7 +13,7 @@ import type { SagaLog } from "../ports/saga-log.js";
 import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskQueue } from "../ports/task-queue.js";
-import { cancelRun, redriveRun, signalRun } from "./run-control.js";
+import { cancelRun, type RedriveRunOptions, redriveRun, signalRun } from "./run-control.js";
 import { type StartedRun, type StartRunRequest, startRun } from "./start-run.js";
 import { sweep } from "./sweeper.js";
 import { createWorker } from "./worker.js";
@@ -55,8 +55,8 @@ export interface LocalRuntime {
   waitForRun(runId: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<RunState>;
   /** Stops starting new steps and compensates what completed; the run ends `cancelled`. */
   cancelRun(runId: string, reason?: string): Promise<RunState>;
-  /** Retries the failed compensations of a `compensation_failed` run. */
-  redriveRun(runId: string): Promise<RunState>;
+  /** Resumes a `failed` run (optionally onto a newer version), or retries a parked run's undos. */
+  redriveRun(runId: string, options?: RedriveRunOptions): Promise<RunState>;
   /** Delivers a named signal; the step waiting for it completes with `payload`. */
   signalRun(runId: string, name: string, payload: unknown): Promise<RunState>;
   /** One sweep now. */
@@ -159,7 +159,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       }
     },
     cancelRun: (runId, reason) => cancelRun(sweepDeps, runId, reason),
-    redriveRun: (runId) => redriveRun(sweepDeps, runId),
+    redriveRun: (runId, redrive) => redriveRun(sweepDeps, runId, redrive),
     signalRun: (runId, name, payload) => signalRun(sweepDeps, runId, name, payload),
     sweep: () => sweep(sweepDeps, { stallMs }),
   };

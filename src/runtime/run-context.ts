@@ -50,15 +50,17 @@ export async function appendEvents(
   events: readonly SagaEvent[],
   next: RunState,
   now: number,
+  workflow: Workflow = ctx.workflow,
 ): Promise<LoadedContext> {
   const snapshotDue = ctx.sinceSnapshot + events.length >= SNAPSHOT_EVERY;
   await log.append(ctx.state.runId, ctx.state.seq, events, {
     now,
     ...(snapshotDue && { snapshot: next }),
     ...(next.status !== ctx.state.status && { status: next.status }),
+    ...(next.version !== ctx.state.version && { version: next.version }),
   });
   return {
-    workflow: ctx.workflow,
+    workflow,
     state: next,
     sinceSnapshot: snapshotDue ? 0 : ctx.sinceSnapshot + events.length,
   };
@@ -72,6 +74,13 @@ export interface Recorded {
   readonly wrote: boolean;
 }
 
+/** What a decision appends, and the definition the run follows afterwards if it changed. */
+export interface Decision {
+  readonly events: SagaEvent[];
+  readonly state: RunState;
+  readonly workflow?: Workflow;
+}
+
 /**
  * Decides from the current state and appends; on a conflict reloads and decides again.
  * `decide` returns no events when, given the fresh state, there is nothing to write.
@@ -80,7 +89,7 @@ export async function record(
   log: SagaLog,
   workflows: WorkflowSource,
   start: LoadedContext,
-  decide: (workflow: Workflow, state: RunState) => { events: SagaEvent[]; state: RunState },
+  decide: (workflow: Workflow, state: RunState) => Decision,
   now: () => number,
   maxConflicts = 50,
 ): Promise<Recorded> {
@@ -90,7 +99,14 @@ export async function record(
     if (decision.events.length === 0) return { ctx, fresh: [], wrote: false };
     try {
       const before = commands(ctx.workflow, ctx.state);
-      const next = await appendEvents(log, ctx, decision.events, decision.state, now());
+      const next = await appendEvents(
+        log,
+        ctx,
+        decision.events,
+        decision.state,
+        now(),
+        decision.workflow,
+      );
       const fresh = newCommands(before, commands(next.workflow, next.state));
       return { ctx: next, fresh, wrote: true };
     } catch (error) {

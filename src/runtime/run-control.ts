@@ -1,18 +1,19 @@
 /**
- * Operator actions on a run: cancel (undo what completed) and redrive (retry the undos of
- * a parked run). Both are events appended through the same conflict-safe path as step
- * outcomes, followed by the tasks they make runnable.
+ * Operator actions on a run: cancel (undo what completed), redrive (resume a failed run,
+ * or retry the undos of a parked one), signal. Each is an event appended through the same
+ * conflict-safe path as step outcomes, followed by the tasks it makes runnable.
  */
 import { advanceDraft } from "../engine/advance.js";
 import { toTask } from "../engine/commands.js";
 import { FINAL_STATUSES, type SagaEvent } from "../engine/events.js";
+import { RedriveRefusedError, redriveEvent } from "../engine/redrive.js";
 import { applyEvent, draftOf, type RunState } from "../engine/state.js";
 import { MaestroError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
-import { loadRun, record } from "./run-context.js";
+import { type Decision, type LoadedContext, loadRun, record } from "./run-context.js";
 import { delayed } from "./worker.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -23,25 +24,30 @@ export interface RunControlDeps {
   readonly clock: Clock;
 }
 
-function decideWith(
-  event: (state: RunState, workflow: Workflow) => SagaEvent | undefined,
-  now: number,
-) {
-  return (workflow: Workflow, state: RunState) => {
-    const first = event(state, workflow);
-    if (!first) return { events: [], state };
+/** The operator's event for a state, and the definition the run follows after it if that changes. */
+type Action = (
+  state: RunState,
+  workflow: Workflow,
+) => SagaEvent | { event: SagaEvent; workflow: Workflow } | undefined;
+
+function decideWith(action: Action, now: number) {
+  return (current: Workflow, state: RunState): Decision => {
+    const decided = action(state, current);
+    if (!decided) return { events: [], state };
+    const [first, workflow] =
+      "event" in decided ? [decided.event, decided.workflow] : [decided, current];
     const draft = draftOf(state);
     applyEvent(draft, first, draft.seq + 1);
-    return { events: [first, ...advanceDraft(workflow, draft, now)], state: draft };
+    return {
+      events: [first, ...advanceDraft(workflow, draft, now)],
+      state: draft,
+      ...(workflow !== current && { workflow }),
+    };
   };
 }
 
-async function act(
-  deps: RunControlDeps,
-  runId: string,
-  event: (state: RunState, workflow: Workflow) => SagaEvent | undefined,
-) {
-  const ctx = await loadRun(deps.log, deps.workflows, runId);
+async function act(deps: RunControlDeps, runId: string, event: Action, loaded?: LoadedContext) {
+  const ctx = loaded ?? (await loadRun(deps.log, deps.workflows, runId));
   const now = deps.clock.now();
   const recorded = await record(deps.log, deps.workflows, ctx, decideWith(event, now), () =>
     deps.clock.now(),
@@ -73,20 +79,58 @@ export function cancelRun(deps: RunControlDeps, runId: string, reason?: string):
   });
 }
 
-/** Retries the failed compensations of a parked (`compensation_failed`) run. */
-export function redriveRun(deps: RunControlDeps, runId: string): Promise<RunState> {
-  return act(deps, runId, (state) => {
-    if (state.status !== "compensation_failed") {
-      throw new MaestroError(
-        "failed_precondition",
-        `run ${runId} is ${state.status}; only compensation_failed runs can be redriven`,
-        {
-          retryable: false,
-        },
-      );
-    }
-    return { type: "run_redriven", at: deps.clock.now() };
-  });
+/** Options of {@link redriveRun}; all optional. */
+export interface RedriveRunOptions {
+  /**
+   * A newer registered version of the run's workflow to continue on. Refused unless the
+   * run's progress maps onto it (see `mappingProblem` in src/engine/redrive.ts).
+   */
+  readonly version?: string;
+  /** Who asks, recorded in the saga log. */
+  readonly by?: string;
+  /** Why, recorded in the saga log. */
+  readonly reason?: string;
+}
+
+/**
+ * Sets a finished run going again. A `failed` run resumes forward from the step it failed
+ * at: failed steps run again with a fresh attempt budget (attempt numbers go on), steps that
+ * completed keep their outputs and are not called again. A `compensation_failed` run retries
+ * its parked compensations. Any other status is refused with a RedriveRefusedError, as is a
+ * `version` that is unknown, not newer, or that the run's progress does not map onto.
+ *
+ * The redrive is one event appended through the conflict-safe path: of concurrent redrives
+ * one lands and the others, deciding again on the redriven run, are refused.
+ */
+export async function redriveRun(
+  deps: RunControlDeps,
+  runId: string,
+  options: RedriveRunOptions = {},
+): Promise<RunState> {
+  const ctx = await loadRun(deps.log, deps.workflows, runId);
+  const { version, by, reason } = options;
+  const target =
+    version === undefined ? undefined : await deps.workflows.get(ctx.state.workflow, version);
+  if (version !== undefined && !target) {
+    throw new RedriveRefusedError(
+      "unknown_version",
+      `workflow ${ctx.state.workflow}@${version} is not registered`,
+    );
+  }
+  const request = {
+    ...(target && { target }),
+    ...(by !== undefined && { by }),
+    ...(reason !== undefined && { reason }),
+  };
+  return act(
+    deps,
+    runId,
+    (state, current) => {
+      const event = redriveEvent(current, state, deps.clock.now(), request);
+      return target && event.version !== undefined ? { event, workflow: target } : event;
+    },
+    ctx,
+  );
 }
 
 /**

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { formatDiagnostic } from "../workflow/diagnostics.js";
 import { loadWorkflowFile } from "../workflow/load.js";
 import type { Workflow } from "../workflow/model.js";
+import { compareVersions } from "../workflow/versions.js";
+
+export { compareVersions };
 
 /** Where a worker finds the definition a run is pinned to. */
 export interface WorkflowSource {
@@ -14,22 +17,6 @@ export interface WorkflowCatalog extends WorkflowSource {
   /** The newest version (by semantic version order, then by text). */
   latest(name: string): Promise<Workflow | undefined>;
   list(): Promise<readonly Workflow[]>;
-}
-
-/** Orders versions like `1.2.10` > `1.2.9` > `1.2`; non-numeric parts compare as text. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/);
-  const pb = b.split(/[.-]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? "";
-    const y = pb[i] ?? "";
-    const nx = Number(x);
-    const ny = Number(y);
-    const diff =
-      x !== "" && y !== "" && !Number.isNaN(nx) && !Number.isNaN(ny) ? nx - ny : x.localeCompare(y);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }
 
 /** A fixed set of workflows (local runs, tests, workflows bundled with a Lambda). */

@@ -203,9 +203,10 @@ describe("Connect RunService: CancelRun and RedriveRun", () => {
     await until(async () =>
       services.callsTo("POST /confirm").some((c) => c.idempotencyKey.startsWith(`${runId}/`)),
     );
+    // The same refusal the HTTP route answers: 409 not_redrivable, a running run.
     expect(await failure(client.redriveRun({ runId }))).toMatchObject({
       code: "FailedPrecondition",
-      problem: "conflict",
+      problem: "not_redrivable",
     });
     const cancelled = await client.cancelRun({ runId, reason: "customer changed their mind" });
     expect(cancelled.run?.status).toBe("compensating");

@@ -4,6 +4,7 @@ import { createMemoryTaskQueue } from "../../src/adapters/memory/memory-task-que
 import { createMemoryWorkflowRegistry } from "../../src/adapters/memory/memory-workflow-registry.js";
 import { createApi } from "../../src/api/app.js";
 import { OPENAPI } from "../../src/api/openapi.js";
+import { REDRIVE_FIELDS } from "../../src/api/redrive-request.js";
 import { systemClock } from "../../src/ports/clock.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
@@ -31,6 +32,18 @@ describe("OpenAPI document", () => {
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     expect(documented).toEqual([...new Set(served)]);
+  });
+
+  it("documents the redrive body's fields and its 422 answer", () => {
+    const body = OPENAPI.components.schemas.RedriveRequest;
+    expect(Object.keys(body.properties).sort()).toEqual([...REDRIVE_FIELDS].sort());
+    const op = OPENAPI.paths["/v1/runs/{id}/redrive"].post;
+    expect(op.requestBody.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/RedriveRequest",
+    );
+    expect(Object.keys(op.responses)).toEqual(
+      expect.arrayContaining(["202", "400", "404", "409", "422"]),
+    );
   });
 
   it("serves the document and a reference page", async () => {

@@ -187,6 +187,30 @@ export function runSagaLogContract(name: string, setup: () => Promise<SagaLogFix
       expect(await listAll(log, { workflow: run.workflow, status: "running" })).toEqual([]);
     });
 
+    it("updates the header's version when a redrive moves the run, in load and in list", async () => {
+      const run = newRun();
+      await log.create(run, [started(run)]);
+      await log.append(run.runId, 1, [runFailed("charge")], { status: "compensating" });
+      await log.append(run.runId, 2, [{ type: "run_redriven", at: T0 + 1, mode: "resume" }], {
+        status: "running",
+        version: "4",
+        now: T0 + 2,
+      });
+      expect((await log.load(run.runId))?.header).toMatchObject({
+        status: "running",
+        version: "4",
+        updatedAt: T0 + 2,
+      });
+      // A version change alone rewrites the header too, and the append stays conditional.
+      await log.append(run.runId, 3, [{ type: "run_redriven", at: T0 + 3 }], { version: "5" });
+      await expect(
+        log.append(run.runId, 3, [{ type: "run_redriven", at: T0 + 4 }], { version: "6" }),
+      ).rejects.toBeInstanceOf(AppendConflictError);
+      const listed = await listAll(log, { workflow: run.workflow, status: "running" });
+      expect(listed).toMatchObject([{ runId: run.runId, version: "5", status: "running" }]);
+      expect((await log.load(run.runId))?.seq).toBe(4);
+    });
+
     it("filters the list by status and workflow", async () => {
       const workflow = `orders-${randomUUID()}`;
       const other = `refunds-${randomUUID()}`;

@@ -6,7 +6,7 @@
  * (the port's rule: the `seq` of a load, or of the caller's own append), because every older
  * head is followed by an append item. Nothing proves the run exists at seq 0, so that rare
  * case (a run created without events) checks the header in a transaction, as does a status
- * change, which rewrites the header together with the events.
+ * (or version) change, which rewrites the header together with the events.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -39,6 +39,8 @@ export interface AppendRequest {
   readonly events: readonly SagaEvent[];
   readonly snapshot?: RunState;
   readonly status?: RunStatus;
+  /** The run moved to this version of its workflow: the header is rewritten with it. */
+  readonly version?: string;
   readonly now: number;
 }
 
@@ -67,7 +69,7 @@ export async function appendRun(ctx: TableContext, request: AppendRequest): Prom
     writeId,
   });
   assertItemFits(item, runId, firstSeq, `an append of ${events.length} events`);
-  if (status === undefined && expectedSeq > 0) {
+  if (status === undefined && request.version === undefined && expectedSeq > 0) {
     await putAppend(ctx, request, item, writeId);
   } else {
     await transactAppend(ctx, request, item);
@@ -105,7 +107,10 @@ async function putAppend(ctx: TableContext, request: AppendRequest, item: Item, 
 /** The events' put and, in the same transaction, the header's check or status update. */
 async function transactAppend(ctx: TableContext, request: AppendRequest, item: Item) {
   const { runId, expectedSeq, status } = request;
-  const head = status === undefined ? headerExists(ctx, runId) : await statusUpdate(ctx, request);
+  const head =
+    status === undefined && request.version === undefined
+      ? headerExists(ctx, runId)
+      : await headerUpdate(ctx, request);
   if (!head) throw new AppendConflictError(runId, expectedSeq, undefined);
   try {
     // The SDK fills ClientRequestToken, so its own retries of this call are idempotent.
@@ -138,39 +143,56 @@ function headerExists(ctx: TableContext, runId: string): TransactWriteItem {
   return { ConditionCheck: { TableName: ctx.tableName, Key: headKey(runId), ...HEADER_EXISTS } };
 }
 
-/** The header's update to a new status, or undefined when the run does not exist. */
-async function statusUpdate(
+/**
+ * The header's update to a new status and/or version, or undefined when the run does not
+ * exist. Only the attributes that change are named: DynamoDB refuses unused names.
+ */
+async function headerUpdate(
   ctx: TableContext,
   request: AppendRequest,
 ): Promise<TransactWriteItem | undefined> {
-  const { runId, status, now, snapshot } = request;
-  if (status === undefined) return undefined;
-  const workflow = snapshot?.workflow ?? ctx.workflows.get(runId) ?? (await workflowOf(ctx, runId));
-  if (workflow === undefined) return undefined;
-  // A finished run's header expires; one that is redriven out of a final status must not.
-  const expiresAt = FINAL_STATUSES.has(status) ? ctx.expiry(now) : undefined;
+  const { runId, status, version, now, snapshot } = request;
+  const names: Record<string, string> = { ...HEADER_EXISTS.ExpressionAttributeNames };
+  const values: Record<string, { S: string } | { N: string }> = { ":now": { N: String(now) } };
+  const set = ["updatedAt = :now"];
+  let remove = "";
+  if (status !== undefined) {
+    const workflow =
+      snapshot?.workflow ?? ctx.workflows.get(runId) ?? (await workflowOf(ctx, runId));
+    if (workflow === undefined) return undefined;
+    // A finished run's header expires; one that is redriven out of a final status must not.
+    const expiresAt = FINAL_STATUSES.has(status) ? ctx.expiry(now) : undefined;
+    Object.assign(names, {
+      "#status": "status",
+      "#g1": SAGA_TABLE.byStatus.partitionKey,
+      "#g2": SAGA_TABLE.byWorkflowStatus.partitionKey,
+      "#ttl": SAGA_TABLE.ttlAttribute,
+    });
+    Object.assign(values, {
+      ":status": { S: status },
+      ":g1": { S: statusIndexPk(status) },
+      ":g2": { S: workflowStatusIndexPk(workflow, status) },
+    });
+    set.push("#status = :status", "#g1 = :g1", "#g2 = :g2");
+    if (expiresAt === undefined) remove = " REMOVE #ttl";
+    else {
+      set.push("#ttl = :ttl");
+      values[":ttl"] = { N: String(expiresAt) };
+    }
+  }
+  if (version !== undefined) {
+    names["#version"] = "version";
+    values[":version"] = { S: version };
+    set.push("#version = :version");
+  }
   return {
     Update: {
       TableName: ctx.tableName,
       Key: headKey(runId),
-      UpdateExpression:
-        "SET #status = :status, updatedAt = :now, #g1 = :g1, #g2 = :g2" +
-        (expiresAt === undefined ? " REMOVE #ttl" : ", #ttl = :ttl"),
+      UpdateExpression: `SET ${set.join(", ")}${remove}`,
       ConditionExpression: HEADER_EXISTS.ConditionExpression,
-      ExpressionAttributeNames: {
-        ...HEADER_EXISTS.ExpressionAttributeNames,
-        "#status": "status",
-        "#g1": SAGA_TABLE.byStatus.partitionKey,
-        "#g2": SAGA_TABLE.byWorkflowStatus.partitionKey,
-        "#ttl": SAGA_TABLE.ttlAttribute,
-      },
-      ExpressionAttributeValues: {
-        ":status": { S: status },
-        ":now": { N: String(now) },
-        ":g1": { S: statusIndexPk(status) },
-        ":g2": { S: workflowStatusIndexPk(workflow, status) },
-        ...(expiresAt !== undefined && { ":ttl": { N: String(expiresAt) } }),
-      },
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 }

@@ -77,6 +77,7 @@ export function createDynamoSagaLog(options: DynamoSagaLogOptions): SagaLog {
         events,
         ...(appendOptions.snapshot && { snapshot: appendOptions.snapshot }),
         ...(appendOptions.status !== undefined && { status: appendOptions.status }),
+        ...(appendOptions.version !== undefined && { version: appendOptions.version }),
         now: appendOptions.now ?? clock.now(),
       }),
 

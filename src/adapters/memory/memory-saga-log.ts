@@ -58,7 +58,7 @@ export function createMemorySagaLog(options: MemorySagaLogOptions = {}): SagaLog
       const head = run?.events.length;
       if (!run || head !== expectedSeq) throw new AppendConflictError(runId, expectedSeq, head);
       const newHead = expectedSeq + events.length;
-      const { snapshot, status, now } = appendOptions;
+      const { snapshot, status, version, now } = appendOptions;
       // A snapshot past the head would make loads skip events that were never written.
       if (snapshot && snapshot.seq > newHead) {
         throw new Error(
@@ -73,6 +73,7 @@ export function createMemorySagaLog(options: MemorySagaLogOptions = {}): SagaLog
       run.header = {
         ...run.header,
         ...(status !== undefined && { status }),
+        ...(version !== undefined && { version }),
         updatedAt: now ?? clock.now(),
       };
     },

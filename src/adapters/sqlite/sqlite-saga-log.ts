@@ -91,11 +91,12 @@ export function createSqliteSagaLog(db: Db, options: { clock?: Clock } = {}): Sa
         write(runId, expectedSeq + 1, events);
         const snapshot: RunState | undefined = options.snapshot;
         db.prepare(
-          "update runs set seq = ?, updated_at = ?, status = coalesce(?, status), snapshot = coalesce(?, snapshot) where run_id = ?",
+          "update runs set seq = ?, updated_at = ?, status = coalesce(?, status), version = coalesce(?, version), snapshot = coalesce(?, snapshot) where run_id = ?",
         ).run(
           expectedSeq + events.length,
           options.now ?? clock.now(),
           options.status ?? null,
+          options.version ?? null,
           snapshot ? JSON.stringify(snapshot) : null,
           runId,
         );
