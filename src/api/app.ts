@@ -2,8 +2,9 @@
  * The HTTP API, one Hono app for the local server and the `api` Lambda. Handlers
  * translate HTTP to the same start-run, read and control paths the CLI uses.
  */
-import { Hono } from "hono";
+
 import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono/tiny";
 import { MaestroError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";

@@ -18,7 +18,7 @@ import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type LambdaConfig, readConfig } from "./config.js";
-import { powertoolsLogger } from "./logger.js";
+import { lambdaLogger } from "./logger.js";
 import { createRunMetrics, meteredLog } from "./run-metrics.js";
 
 export interface AwsDeps {
@@ -67,7 +67,7 @@ export async function createAwsDeps(
     caller: overrides.caller ?? dispatchByType({}),
     workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
     clock: overrides.clock ?? systemClock,
-    logger: overrides.logger ?? powertoolsLogger(),
+    logger: overrides.logger ?? lambdaLogger(),
     newId: overrides.newId ?? randomUUID,
     secrets: overrides.secrets ?? noSecrets,
   };
