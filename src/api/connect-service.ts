@@ -21,6 +21,7 @@ import type { RunHeader } from "../ports/saga-log.js";
 import type { ApiDeps } from "./app.js";
 import { type Auth, type Grant, noAuth } from "./auth.js";
 import { toConnectError } from "./connect-errors.js";
+import { traceOf } from "./incoming-trace.js";
 import type { Authorize, RunOperations } from "./run-operations.js";
 
 /** The Value a JSON value maps to; `undefined` stays unset. */
@@ -90,6 +91,7 @@ export function runServiceRoutes(
             // protobuf-es maps a google.protobuf.Struct field to plain JSON.
             input: request.input ?? {},
             ...given("idempotencyKey", request.idempotencyKey),
+            ...traceOf(ctx.requestHeader),
           });
           return { run: toRun(state), created };
         }),

@@ -6,7 +6,7 @@
  * control path's MaestroErrors.
  */
 import { isDeepStrictEqual } from "node:util";
-import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../engine/events.js";
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus, type RunTrace } from "../engine/events.js";
 import { fold, type RunState } from "../engine/state.js";
 import type { LoggedEvent, RunPage } from "../ports/saga-log.js";
 import { MissingRunError } from "../runtime/run-context.js";
@@ -32,6 +32,8 @@ export interface StartRequest {
   readonly version?: string;
   readonly input: unknown;
   readonly idempotencyKey?: string;
+  /** The caller's W3C trace context: the run's trace becomes its child (invalid is ignored). */
+  readonly trace?: RunTrace;
 }
 
 export interface ListRequest {
@@ -132,7 +134,12 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
       const key = request.idempotencyKey;
       const started = await startRun(
         { log: deps.log, queue: deps.queue, clock: deps.clock, newId: deps.newId },
-        { workflow, input: request.input, ...(key !== undefined && { idempotencyKey: key }) },
+        {
+          workflow,
+          input: request.input,
+          ...(key !== undefined && { idempotencyKey: key }),
+          ...(request.trace !== undefined && { trace: request.trace }),
+        },
       );
       const state = await loadState(started.runId).catch(() => {
         throw new MissingRunError(`run ${started.runId} not found`);

@@ -6,6 +6,7 @@ import { prefersHtml } from "./accept.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
 import { resumeAfter, sendRunEvents } from "./event-stream.js";
+import { traceOf } from "./incoming-trace.js";
 import { problem } from "./problem.js";
 import { parseRedrive } from "./redrive-request.js";
 import type { Authorize, RunOperations, StartRequest } from "./run-operations.js";
@@ -56,6 +57,7 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth, runs: RunOperati
     const { state, created } = await runs.start(as(c), {
       ...parseStart(raw),
       ...(key !== undefined && { idempotencyKey: key }),
+      ...traceOf(c.req.raw.headers),
     });
     return c.json(runSummary(state), created ? 201 : 200);
   });

@@ -19,6 +19,7 @@ import { type ErrorInfo, MaestroError } from "../errors.js";
 import type { CallRequest, CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { ServiceDefinition } from "../workflow/model.js";
 import { startDeadline } from "./call-deadline.js";
+import { type ClientSpan, inClientSpan, serverAttributes } from "./client-span.js";
 import { createChannelPool } from "./grpc/channels.js";
 import { createDescriptorSource, untilAborted } from "./grpc/descriptor-source.js";
 import { parseEndpoint } from "./grpc/endpoint.js";
@@ -108,13 +109,17 @@ export function createConnectCaller(options: ConnectCallerOptions = {}): Connect
     return service.endpoints[index];
   }
 
-  async function call(request: CallRequest): Promise<CallResult> {
+  async function call(request: CallRequest, span: ClientSpan): Promise<CallResult> {
     const service = request.service;
     const name = `service "${service.name}"`;
     const endpointText = pickEndpoint(service);
     if (endpointText === undefined) return failure("invalid_argument", `${name} has no endpoints`);
     const endpoint = parseEndpoint(endpointText, service.tls);
     if ("problem" in endpoint) return failure("invalid_argument", `${name}: ${endpoint.problem}`);
+    span.set({
+      "rpc.system": service.type === "connect" ? "connect_rpc" : "grpc",
+      ...serverAttributes(new URL(endpoint.baseUrl)),
+    });
     const metadata = buildMetadata(request);
     if ("problem" in metadata) return failure("invalid_argument", `${name}: ${metadata.problem}`);
 
@@ -143,6 +148,8 @@ export function createConnectCaller(options: ConnectCallerOptions = {}): Connect
       }
       const method = resolved.method;
       where = `${fullMethodName(method)} at ${endpoint.baseUrl}`;
+      span.updateName(fullMethodName(method));
+      span.set({ "rpc.service": method.parent.typeName, "rpc.method": method.name });
       if (method.methodKind !== "unary") {
         const kind = method.methodKind.replace("_", "-");
         return failure("unimplemented", `${where}: is ${kind}; steps call unary methods only`);
@@ -173,13 +180,15 @@ export function createConnectCaller(options: ConnectCallerOptions = {}): Connect
   }
 
   return {
-    async call(request) {
-      try {
-        return await call(request);
-      } catch (error) {
-        // A bug; still a result, never a throw.
-        return { ok: false, error: MaestroError.from(error).toInfo() };
-      }
+    call(request) {
+      return inClientSpan(request, `${request.service.name} call`, async (span) => {
+        try {
+          return await call(request, span);
+        } catch (error) {
+          // A bug; still a result, never a throw.
+          return { ok: false, error: MaestroError.from(error).toInfo() };
+        }
+      });
     },
     checkHealth(service, checkOptions = {}) {
       return Promise.all(

@@ -9,6 +9,7 @@ import { type ErrorCode, MaestroError } from "../errors.js";
 import type { CallRequest, CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { ServiceDefinition } from "../workflow/model.js";
 import { type CallDeadline, startDeadline } from "./call-deadline.js";
+import { type ClientSpan, inClientSpan, serverAttributes } from "./client-span.js";
 import { buildHeaders } from "./http-headers.js";
 import { classifyStatus, parseRetryAfter } from "./http-status.js";
 import { redact, resolveTarget } from "./http-target.js";
@@ -48,7 +49,7 @@ export function createHttpCaller(options: HttpCallerOptions = {}): ServiceCaller
     return service.endpoints[index];
   }
 
-  async function call(request: CallRequest): Promise<CallResult> {
+  async function call(request: CallRequest, span: ClientSpan): Promise<CallResult> {
     const service = request.service.name;
     const endpoint = pickEndpoint(request.service);
     if (endpoint === undefined) {
@@ -60,6 +61,9 @@ export function createHttpCaller(options: HttpCallerOptions = {}): ServiceCaller
     }
     const { verb, url } = target;
     const where = `${verb} ${redact(url)}`;
+    span.updateName(verb);
+    // No query string and no credentials: the query may carry keys.
+    span.set({ "http.request.method": verb, "url.full": redact(url), ...serverAttributes(url) });
 
     // GET and HEAD cannot carry a body; any other verb sends one only when there is input.
     let body: string | undefined;
@@ -89,6 +93,7 @@ export function createHttpCaller(options: HttpCallerOptions = {}): ServiceCaller
       } catch (error) {
         return transportFailure(where, error, deadline, request.timeoutMs);
       }
+      span.set({ "http.response.status_code": response.status });
       return response.ok
         ? await readSuccess(where, response, deadline, request.timeoutMs)
         : await readFailure(where, url, response);
@@ -155,13 +160,15 @@ export function createHttpCaller(options: HttpCallerOptions = {}): ServiceCaller
   }
 
   return {
-    async call(request) {
-      try {
-        return await call(request);
-      } catch (error) {
-        // A bug or an exotic injected fetch; still a result, never a throw.
-        return { ok: false, error: MaestroError.from(error).toInfo() };
-      }
+    call(request) {
+      return inClientSpan(request, `${request.service.name} call`, async (span) => {
+        try {
+          return await call(request, span);
+        } catch (error) {
+          // A bug or an exotic injected fetch; still a result, never a throw.
+          return { ok: false, error: MaestroError.from(error).toInfo() };
+        }
+      });
     },
   };
 }

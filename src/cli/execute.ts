@@ -21,6 +21,7 @@ import type { Workflow } from "../workflow/model.js";
 import { type CliIo, EXIT, UsageError } from "./io.js";
 import type { Command } from "./main.js";
 import { createProgressLogger } from "./progress.js";
+import { startTracing } from "./tracing-sdk.js";
 
 async function readInput(
   values: { input?: string; "input-file"?: string },
@@ -92,7 +93,7 @@ export const executeCommand: Command = {
   summary:
     "Run a workflow in this process until it finishes; print {runId, status, output} as JSON.",
   usage:
-    "maestro execute FILE [--input JSON | --input-file F] [--endpoint SERVICE=URL]... [--endpoints-file F] [--secrets-dir DIR] [--debug]",
+    "maestro execute FILE [--input JSON | --input-file F] [--endpoint SERVICE=URL]... [--endpoints-file F] [--secrets-dir DIR] [--otel-endpoint URL] [--debug]",
   async run(args, io) {
     const { positionals, values } = parseArgs({
       args,
@@ -104,6 +105,7 @@ export const executeCommand: Command = {
         "endpoints-file": { type: "string" },
         "secrets-dir": { type: "string" },
         debug: { type: "boolean", default: false },
+        "otel-endpoint": { type: "string" },
       },
     });
     const [file, ...extra] = positionals;
@@ -129,6 +131,7 @@ export const executeCommand: Command = {
             level: values.debug ? "debug" : "info",
             write: (l) => io.stderr(`${l}\n`),
           });
+    const tracing = await startTracing(values["otel-endpoint"], io.env);
     const queue = createMemoryTaskQueue();
     const connect = createConnectCaller();
     const runtime = createLocalRuntime({
@@ -163,6 +166,7 @@ export const executeCommand: Command = {
       queue.close();
       await runtime.stop();
       await connect.close();
+      await tracing?.shutdown();
     }
   },
 };

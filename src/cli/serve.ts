@@ -14,6 +14,7 @@ import { loadWorkflowFile } from "../workflow/load.js";
 import type { Workflow } from "../workflow/model.js";
 import { EXIT, UsageError } from "./io.js";
 import type { Command } from "./main.js";
+import { startTracing } from "./tracing-sdk.js";
 
 async function workflowFiles(paths: readonly string[], cwd: string): Promise<string[]> {
   const files: string[] = [];
@@ -35,7 +36,7 @@ async function workflowFiles(paths: readonly string[], cwd: string): Promise<str
 export const serveCommand: Command = {
   summary: "Run the API, workers, sweeper and scheduler in this process, on a durable local store.",
   usage:
-    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store embedded|memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8] [--max-backlog N]",
+    "maestro serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--store embedded|memory] [--workflows DIR|FILE]... [--secrets-dir DIR] [--auth-issuer URL --auth-audience AUD [--auth-jwks-url URL]] [--concurrency 8] [--max-backlog N] [--otel-endpoint URL]",
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -52,6 +53,7 @@ export const serveCommand: Command = {
         concurrency: { type: "string", default: "8" },
         "max-backlog": { type: "string" },
         debug: { type: "boolean", default: false },
+        "otel-endpoint": { type: "string" },
       },
     });
     const port = Number(values.port);
@@ -93,6 +95,7 @@ export const serveCommand: Command = {
         throw new UsageError(error.message);
       },
     );
+    const tracing = await startTracing(values["otel-endpoint"], io.env);
     const connect = createConnectCaller();
     const server = await startServer({
       port,
@@ -123,6 +126,7 @@ export const serveCommand: Command = {
     logger.info("shutting down");
     await server.close();
     await connect.close();
+    await tracing?.shutdown();
     return EXIT.ok;
   },
 };

@@ -32,6 +32,15 @@ export type FinalStatus =
   | "compensation_failed"
   | "cancelled";
 
+/**
+ * The run's W3C trace context (`traceparent` and optional `tracestate` header values): every
+ * step and compensation of the run, in whichever process or invocation, is traced under it.
+ */
+export interface RunTrace {
+  readonly traceparent: string;
+  readonly tracestate?: string;
+}
+
 export interface RunStarted {
   readonly type: "run_started";
   readonly at: number;
@@ -41,6 +50,8 @@ export interface RunStarted {
   readonly input: unknown;
   readonly correlationId: string;
   readonly deadlineAt: number;
+  /** Absent when tracing was off when the run started. */
+  readonly trace?: RunTrace;
 }
 
 export interface StepSucceeded {

@@ -3,7 +3,7 @@
  * constant time per step. Plain JSON so that stores can keep it as a snapshot.
  */
 import type { ErrorInfo } from "../errors.js";
-import type { RunStatus, SagaEvent } from "./events.js";
+import type { RunStatus, RunTrace, SagaEvent } from "./events.js";
 
 export type StepStatus = "pending" | "waiting" | "succeeded" | "failed" | "skipped";
 export type CompensationStatus = "pending" | "waiting" | "succeeded" | "failed";
@@ -50,6 +50,8 @@ export interface RunState {
   readonly status: RunStatus;
   readonly input: unknown;
   readonly correlationId: string;
+  /** The trace the run's steps are traced under, when tracing was on at its start. */
+  readonly trace?: RunTrace;
   readonly createdAt: number;
   readonly deadlineAt: number;
   readonly updatedAt: number;
@@ -103,6 +105,7 @@ function start(event: Extract<SagaEvent, { type: "run_started" }>, seq: number):
     status: "running",
     input: event.input,
     correlationId: event.correlationId,
+    ...(event.trace && { trace: event.trace }),
     createdAt: event.at,
     deadlineAt: event.deadlineAt,
     updatedAt: event.at,

@@ -1,3 +1,4 @@
+import type { RunTrace } from "../engine/events.js";
 import type { ErrorInfo } from "../errors.js";
 import type { ServiceDefinition } from "../workflow/model.js";
 
@@ -15,8 +16,16 @@ export interface CallRequest {
   readonly idempotencyKey: string;
   readonly attempt: number;
   readonly correlationId: string;
-  /** W3C trace context to propagate. */
-  readonly traceparent?: string;
+  /**
+   * The run's recorded trace context: sent as `traceparent` when no tracing SDK propagates
+   * the call's own span, so a caller's trace still reaches the services.
+   */
+  readonly trace?: RunTrace;
+  /**
+   * Values that must not appear in telemetry (the call's resolved secrets): a span attribute
+   * that contains one is redacted.
+   */
+  readonly sensitive?: readonly string[];
   /** The call must end within this many milliseconds. */
   readonly timeoutMs: number;
   /** Aborted when the worker gives up on the call (shutdown, run cancelled). */

@@ -5,12 +5,14 @@
  */
 import { advance } from "../engine/advance.js";
 import { commands, toTask } from "../engine/commands.js";
-import type { SagaEvent } from "../engine/events.js";
+import type { RunTrace, SagaEvent } from "../engine/events.js";
 import { evolve } from "../engine/state.js";
+import { runTraceOf } from "../observability/trace-context.js";
 import type { Clock } from "../ports/clock.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
+import { inRunSpan } from "./tracing.js";
 import { delayed } from "./worker.js";
 
 export interface StartRunDeps {
@@ -26,6 +28,8 @@ export interface StartRunRequest {
   readonly input: unknown;
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
+  /** The caller's trace context (e.g. the `traceparent` of `POST /v1/runs`): the run's trace becomes its child. */
+  readonly trace?: RunTrace;
 }
 
 export interface StartedRun {
@@ -34,7 +38,20 @@ export interface StartedRun {
   readonly created: boolean;
 }
 
-export async function startRun(deps: StartRunDeps, request: StartRunRequest): Promise<StartedRun> {
+export function startRun(deps: StartRunDeps, request: StartRunRequest): Promise<StartedRun> {
+  return inRunSpan(request.workflow, request.trace, async (span) => {
+    const started = await create(deps, request, runTraceOf(span.spanContext()));
+    span.setAttribute("maestro.run.id", started.runId);
+    span.setAttribute("maestro.run.created", started.created);
+    return started;
+  });
+}
+
+async function create(
+  deps: StartRunDeps,
+  request: StartRunRequest,
+  trace: RunTrace | undefined,
+): Promise<StartedRun> {
   const now = deps.clock.now();
   const runId = deps.newId();
   const { workflow } = request;
@@ -47,6 +64,7 @@ export async function startRun(deps: StartRunDeps, request: StartRunRequest): Pr
     input: request.input ?? {},
     correlationId: request.correlationId ?? runId,
     deadlineAt: now + workflow.timeoutMs,
+    ...(trace && { trace }),
   };
   const first = evolve(undefined, started, 1);
   const followed = advance(workflow, first, now);

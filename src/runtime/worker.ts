@@ -12,6 +12,7 @@ import { type Command, commandKey, commands, toTask } from "../engine/commands.j
 import { callOf, prepareCall, secretNames } from "../engine/request.js";
 import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
 import { type ErrorInfo, MaestroError, PayloadTooLargeError } from "../errors.js";
+import { traceIdOf } from "../observability/trace-context.js";
 import { type CallGuard, openGate } from "../ports/call-guard.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -21,6 +22,7 @@ import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
 import { redactResult } from "./redact.js";
 import { type LoadedContext, loadRun, MissingRunError, record, settle } from "./run-context.js";
+import { inAttemptSpan } from "./tracing.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
 /** SQS cannot delay a message longer than this; longer waits are chained. */
@@ -101,9 +103,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     // The step's own timeout, so leases and half-open trials last as long as this call may.
     const admission = await guard.admit({ ...call.service, timeoutMs: call.timeoutMs }, now());
     if (!admission.admitted) return { refused: admission };
-    const result = await invoke(ctx, command, call);
-    await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
     const secretValues = Object.values(resolved.values);
+    const result = await invoke(ctx, command, call, secretValues);
+    await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
     // A service that echoes a secret back must not get it into the saga log.
     return { result: secretValues.length > 0 ? redactResult(result, secretValues) : result };
   }
@@ -131,6 +133,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     ctx: LoadedContext,
     command: Command,
     call: Extract<ReturnType<typeof prepareCall>, { ok: true }>["call"],
+    secretValues: readonly string[],
   ): Promise<CallResult> {
     try {
       return await deps.caller.call({
@@ -143,6 +146,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         attempt: command.attempt,
         correlationId: ctx.state.correlationId,
         timeoutMs: call.timeoutMs,
+        sensitive: secretValues,
+        ...(ctx.state.trace !== undefined && { trace: ctx.state.trace }),
       });
     } catch (error) {
       return { ok: false, error: MaestroError.from(error).toInfo() };
@@ -150,15 +155,22 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
 
   async function runCommand(ctx: LoadedContext, command: Command) {
+    const traceId = traceIdOf(ctx.state.trace);
     const log = deps.logger.child({
       runId: ctx.state.runId,
       stepId: command.stepId,
       attempt: command.attempt,
       kind: command.kind,
       correlationId: ctx.state.correlationId,
+      ...(traceId !== undefined && { traceId }),
     });
     const startedAt = now();
-    const attempted = await call(ctx, command);
+    const attempted = await inAttemptSpan(
+      ctx.state,
+      command,
+      () => call(ctx, command),
+      (a) => ("refused" in a ? { deferred: a.refused.reason } : a.result),
+    );
     if ("refused" in attempted) return defer(ctx, command, attempted.refused, log);
     const { result } = attempted;
     const outcome: Outcome = {

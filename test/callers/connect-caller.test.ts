@@ -54,7 +54,7 @@ describe.each(TYPES)("over %s", (type) => {
         {
           headers: { "x-tenant": "acme" },
           attempt: 2,
-          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          trace: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
         },
       );
       const result = await caller.call(request);
@@ -65,7 +65,7 @@ describe.each(TYPES)("over %s", (type) => {
         "idempotency-key": request.idempotencyKey,
         "x-maestro-attempt": "2",
         "x-correlation-id": request.correlationId,
-        traceparent: request.traceparent,
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         "x-tenant": "acme",
       });
     });

@@ -203,7 +203,7 @@ describe("createHttpCaller: requests", () => {
       await caller.call(
         request("GET /contacts", {
           attempt: 3,
-          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          trace: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
           headers: {
             authorization: "Bearer t0ken",
             "X-Custom": "yes",
@@ -217,6 +217,7 @@ describe("createHttpCaller: requests", () => {
     expect(seen.headers["idempotency-key"]).toBe("run-1/step-a");
     expect(seen.headers["x-maestro-attempt"]).toBe("3");
     expect(seen.headers["x-correlation-id"]).toBe("corr-1");
+    // No tracing SDK in this process: the run's recorded trace context is passed on.
     expect(seen.headers.traceparent).toBe(
       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     );
