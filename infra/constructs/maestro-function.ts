@@ -86,7 +86,14 @@ export class MaestroFunction extends Construct {
             lambda.LayerVersion.fromLayerVersionArn(this, "OtelLayer", runtime.otelLayerArn),
           ],
         }),
-      environment: { ...runtime.environment, ...props.environment },
+      environment: {
+        ...runtime.environment,
+        // The ADOT layer registers its tracer provider through this wrapper before the handler
+        // loads, so the spans Maestro makes through @opentelemetry/api are exported.
+        ...(runtime.tracing === "otel" &&
+          runtime.otelLayerArn !== undefined && { AWS_LAMBDA_EXEC_WRAPPER: "/opt/otel-handler" }),
+        ...props.environment,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: BUNDLE.target,

@@ -177,7 +177,17 @@ describe("the functions", () => {
     otel.template.allResourcesProperties("AWS::Lambda::Function", {
       TracingConfig: { Mode: "Active" },
       Layers: [layer],
-      Environment: { Variables: Match.objectLike({ MAESTRO_TRACING: "otel" }) },
+      Environment: {
+        Variables: Match.objectLike({
+          MAESTRO_TRACING: "otel",
+          AWS_LAMBDA_EXEC_WRAPPER: "/opt/otel-handler",
+        }),
+      },
+    });
+    prodStack.template.allResourcesProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.not(Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: Match.anyValue() })),
+      },
     });
   });
 });
