@@ -4,6 +4,8 @@
  * service call carries the `traceparent` of its client span. Real HTTP on loopback.
  */
 import type { AddressInfo } from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { type ServerType, serve } from "@hono/node-server";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
@@ -18,6 +20,7 @@ import { createMemoryTaskQueue } from "../../src/adapters/memory/memory-task-que
 import { createMemoryWorkflowRegistry } from "../../src/adapters/memory/memory-workflow-registry.js";
 import { createApi } from "../../src/api/app.js";
 import { createHttpCaller } from "../../src/callers/http-caller.js";
+import { RunService } from "../../src/gen/maestro/v1/runs_pb.js";
 import { systemClock } from "../../src/ports/clock.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import { createLocalRuntime, type LocalRuntime } from "../../src/runtime/local-runtime.js";
@@ -192,6 +195,23 @@ describe("tracing with an SDK registered", () => {
     expect(parentOf(run as ReadableSpan)).toBeUndefined();
     const traceIds = new Set(exporter.getFinishedSpans().map((s) => s.spanContext().traceId));
     expect(traceIds).toEqual(new Set([run?.spanContext().traceId]));
+  });
+
+  it("parents the run on the traceparent of a Connect StartRun call too", async () => {
+    const client = createClient(
+      RunService,
+      createConnectTransport({ baseUrl: base, httpVersion: "1.1" }),
+    );
+    const { run } = await client.startRun(
+      { workflow: "traced" },
+      { headers: { traceparent: `00-${INCOMING_TRACE}-${INCOMING_SPAN}-01` } },
+    );
+    const runId = run?.id ?? "";
+    expect((await runtime.waitForRun(runId, { timeoutMs: 20_000 })).status).toBe("succeeded");
+    const [started] = named("run traced");
+    expect(started?.attributes["maestro.run.id"]).toBe(runId);
+    expect(parentOf(started as ReadableSpan)).toBe(INCOMING_SPAN);
+    expect(started?.spanContext().traceId).toBe(INCOMING_TRACE);
   });
 
   it("ignores a malformed traceparent instead of refusing the run", async () => {
