@@ -19,6 +19,8 @@ export interface FunctionAccess {
   readonly queryIndexes: boolean;
   /** Queues it sends to (sqs:SendMessage). Consuming is granted by its event source. */
   readonly sendsTo: readonly QueueId[];
+  /** Queues whose depth it reads (sqs:GetQueueAttributes), for /readyz, /metrics and overflow. */
+  readonly readsDepthOf?: readonly QueueId[];
 }
 
 /** Reads a run, appends to its log (conditional puts, header updates, condition checks). */
@@ -31,8 +33,14 @@ const RUN_WRITER: readonly TableAction[] = [
 ];
 
 export const ACCESS: Readonly<Record<FunctionId, FunctionAccess>> = {
-  // Starts runs (idempotency key), reads them, cancels and redrives (appends).
-  api: { table: RUN_WRITER, queryIndexes: false, sendsTo: ["step", "compensation"] },
+  // Starts runs (idempotency key), reads and lists them (GET /v1/runs and the run pages query
+  // the indexes), cancels and redrives (appends); watches the step queue's backlog.
+  api: {
+    table: RUN_WRITER,
+    queryIndexes: true,
+    sendsTo: ["step", "compensation"],
+    readsDepthOf: ["step"],
+  },
   // Claims and records steps, hands on to the next step or to compensation.
   stepWorker: { table: RUN_WRITER, queryIndexes: false, sendsTo: ["step", "compensation"] },
   compensator: { table: RUN_WRITER, queryIndexes: false, sendsTo: ["step", "compensation"] },

@@ -54,6 +54,11 @@ export interface ApiSettings {
   readonly functionUrl: "off" | "iam" | "none";
   /** HTTP API stage throttling (requests per second and burst). */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Refuse new runs with 429 and a Retry-After while more tasks than this wait in the step
+   * queue (visible, delayed and in flight, as SQS counts them). @default no bound
+   */
+  readonly maxBacklog?: number;
 }
 
 export interface AlarmSettings {

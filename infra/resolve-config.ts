@@ -42,6 +42,7 @@ export const FLAT_OVERRIDES: Readonly<Record<string, (value: unknown) => object>
   /** Comma-separated. */
   authAudience: (v) => ({ auth: { audience: list(v) } }),
   functionUrl: (v) => ({ api: { functionUrl: String(v) } }),
+  maxBacklog: (v) => ({ api: { maxBacklog: Number(v) } }),
   sweeperSchedule: (v) => ({ sweeperSchedule: String(v) }),
   /** Comma-separated paths or file-name globs. */
   workflows: (v) => ({ workflows: list(v) }),
@@ -113,6 +114,7 @@ const environmentSchema: z.ZodMiniType<MaestroEnvironment> = z
         rateLimit: z.number().check(z.positive()),
         burstLimit: z.number().check(z.int(), z.positive()),
       }),
+      maxBacklog: z.optional(int(1)),
     }),
     functions: z.strictObject({
       api: functionSchema,

@@ -29,9 +29,13 @@ export class HttpApi extends Construct {
     const { auth, api, runtime } = props;
     this.fn = new MaestroFunction(this, "Fn", {
       ...props,
-      environment: auth
-        ? { MAESTRO_AUTH_ISSUER: auth.issuer, MAESTRO_AUTH_AUDIENCE: auth.audience.join(",") }
-        : {},
+      environment: {
+        ...(auth && {
+          MAESTRO_AUTH_ISSUER: auth.issuer,
+          MAESTRO_AUTH_AUDIENCE: auth.audience.join(","),
+        }),
+        ...(api.maxBacklog !== undefined && { MAESTRO_MAX_BACKLOG: String(api.maxBacklog) }),
+      },
     });
     if (api.httpApi) {
       const httpApi = new apigw.HttpApi(this, "HttpApi", {

@@ -117,6 +117,13 @@ export class MaestroFunction extends Construct {
         resourceArns: [runtime.queues[queue].queueArn],
       });
     }
+    for (const queue of access.readsDepthOf ?? []) {
+      iam.Grant.addToPrincipal({
+        grantee: this.function,
+        actions: ["sqs:GetQueueAttributes"],
+        resourceArns: [runtime.queues[queue].queueArn],
+      });
+    }
     Validations.of(this.function).acknowledge({
       id: "AwsSolutions-L1",
       reason:

@@ -62,6 +62,10 @@ export const serveCommand: Command = {
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new UsageError("--concurrency must be ≥ 1");
+    const maxBacklog =
+      values["max-backlog"] === undefined ? undefined : Number(values["max-backlog"]);
+    if (maxBacklog !== undefined && (!Number.isInteger(maxBacklog) || maxBacklog < 1))
+      throw new UsageError("--max-backlog must be a whole number ≥ 1");
     const workflows: Workflow[] = [];
     let invalid = false;
     for (const file of await workflowFiles(values.workflows ?? [], io.cwd)) {
@@ -104,7 +108,7 @@ export const serveCommand: Command = {
       logger,
       workflows,
       concurrency,
-      ...(values["max-backlog"] !== undefined && { maxBacklog: Number(values["max-backlog"]) }),
+      ...(maxBacklog !== undefined && { maxBacklog }),
       caller: dispatchByType({
         http: createHttpCaller(),
         grpc: connect,

@@ -2,6 +2,7 @@ import type { Context } from "aws-lambda";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { createApi } from "../api/app.js";
 import { type Auth, createAuth } from "../api/auth.js";
+import { apiBacklog } from "./api-health.js";
 import { type AwsDeps, runMetrics } from "./aws-deps.js";
 
 /** The HTTP API on Lambda (API Gateway HTTP API v2 or a Function URL). */
@@ -11,7 +12,7 @@ export function createApiHandler(deps: () => Promise<AwsDeps>) {
     if (!lambdaHandler) {
       const d = await deps();
       const auth = authFromEnv(process.env);
-      lambdaHandler = handle(createApi({ ...d, ...(auth && { auth }) }));
+      lambdaHandler = handle(createApi({ ...d, ...(auth && { auth }), ...apiBacklog(d) }));
     }
     try {
       return await lambdaHandler(event, context as Parameters<ReturnType<typeof handle>>[1]);

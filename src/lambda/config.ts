@@ -7,6 +7,8 @@ export interface LambdaConfig {
   readonly workflowsDir: string;
   /** Override for the AWS endpoints (local emulators); unset in AWS. */
   readonly endpoint?: string;
+  /** The api refuses new runs with 429 while more tasks than this wait in the step queue. */
+  readonly maxBacklog?: number;
 }
 
 export function readConfig(
@@ -24,5 +26,15 @@ export function readConfig(
     ...(env.MAESTRO_RUN_QUEUE_URL && { runQueueUrl: env.MAESTRO_RUN_QUEUE_URL }),
     workflowsDir: env.MAESTRO_WORKFLOWS_DIR ?? "/var/task/workflows",
     ...(env.MAESTRO_AWS_ENDPOINT && { endpoint: env.MAESTRO_AWS_ENDPOINT }),
+    ...(env.MAESTRO_MAX_BACKLOG && { maxBacklog: positiveInteger(env, "MAESTRO_MAX_BACKLOG") }),
   };
+}
+
+function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string): number {
+  const text = env[name] ?? "";
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`environment variable ${name} must be a positive integer, got "${text}"`);
+  }
+  return value;
 }

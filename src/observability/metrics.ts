@@ -19,6 +19,10 @@ export interface Metrics {
   ): void;
   /** Set by whoever knows the queue (memory size, SQS attributes). */
   readonly queueDepth: Gauge;
+  /** The backlog bound over which runs are refused, when there is one. */
+  readonly backlogBound: Gauge;
+  /** Run requests refused, by reason (`overloaded`). */
+  readonly runsRefused: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -65,6 +69,17 @@ export function createMetrics(): Metrics {
     help: "Tasks waiting in the queue, where known",
     registers: [registry],
   });
+  const backlogBound = new Gauge({
+    name: "maestro_backlog_bound",
+    help: "Tasks that may wait before new runs are refused",
+    registers: [registry],
+  });
+  const runsRefused = new Counter({
+    name: "maestro_runs_refused_total",
+    help: "Run requests refused with 429",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   const named = new Map<string, Counter>();
   const counters: Counters = {
     increment(name, labels = {}) {
@@ -85,6 +100,8 @@ export function createMetrics(): Metrics {
     registry,
     counters,
     queueDepth,
+    backlogBound,
+    runsRefused,
     observe(workflow, events, serviceOf) {
       for (const e of events) {
         const stepId = "stepId" in e ? e.stepId : undefined;

@@ -14,7 +14,7 @@ import type { Auth } from "../api/auth.js";
 import { routerOptions, runServiceRoutes } from "../api/connect-service.js";
 import { refuseOnOverflow } from "../api/overflow.js";
 import { createRunOperations } from "../api/run-operations.js";
-import { createMetrics, observedLog } from "../observability/metrics.js";
+import { createMetrics, type Metrics, observedLog } from "../observability/metrics.js";
 import type { CallGuard } from "../ports/call-guard.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -26,7 +26,7 @@ import { registryCatalog } from "../runtime/registry-catalog.js";
 import { createScheduler } from "../runtime/scheduler.js";
 import { staticWorkflows } from "../runtime/workflow-source.js";
 import type { Workflow } from "../workflow/model.js";
-import { healthRoutes, storeCheck } from "./health.js";
+import { type HealthOptions, healthRoutes, storeCheck } from "./health.js";
 import { listenOnePort } from "./one-port.js";
 import type { Store } from "./stores.js";
 
@@ -98,9 +98,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     newId: randomUUID,
     ...(options.auth && { auth: options.auth }),
     ...(options.maxBacklog !== undefined && {
-      beforeStart: refuseOnOverflow({ depth: () => store.depth() }, options.maxBacklog),
+      beforeStart: refuseOnOverflow({ depth: () => store.depth() }, options.maxBacklog, (reason) =>
+        metrics.runsRefused.inc({ reason }),
+      ),
     }),
-    extend: (a) => healthRoutes(a, [storeCheck(store.log)], metrics, () => store.depth()),
+    extend: (a) => healthRoutes(a, localHealth(store, metrics, options.maxBacklog)),
   };
   const http = getRequestListener(createApi(apiDeps).fetch);
   // HTTP/2 connections get RunService natively (gRPC too); their other requests go to Hono.
@@ -129,6 +131,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store.release();
       await runtime.stop();
       await store.close();
+    },
+  };
+}
+
+/** The local server's readiness (store, queue) and its prom-client metrics. */
+function localHealth(store: Store, metrics: Metrics, bound: number | undefined): HealthOptions {
+  if (bound !== undefined) metrics.backlogBound.set(bound);
+  return {
+    checks: [storeCheck(store.log)],
+    backlog: { depth: () => store.depth(), ...(bound !== undefined && { bound }) },
+    async metrics(depth) {
+      if (depth !== undefined) metrics.queueDepth.set(depth);
+      return { body: await metrics.registry.metrics(), contentType: metrics.registry.contentType };
     },
   };
 }

@@ -214,6 +214,17 @@ describe("maestro", () => {
   });
 });
 
+describe("maestro serve", () => {
+  it("refuses a backlog bound that is not a whole number ≥ 1, before opening anything", async () => {
+    for (const bad of ["lots", "0", "-3", "2.5", ""]) {
+      const run = await cli("serve", "--port", "0", "--store", "memory", `--max-backlog=${bad}`);
+      expect(run.code, bad).toBe(2);
+      expect(run.stderr, bad).toContain("--max-backlog must be a whole number ≥ 1");
+      expect(run.stdout, bad).toBe("");
+    }
+  });
+});
+
 describe("the maestro executable", () => {
   it("validates a file as a real process", async () => {
     const { stdout, stderr } = await promisify(execFile)(

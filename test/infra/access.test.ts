@@ -78,6 +78,7 @@ function expectedGrants(prefix: string, fn: FunctionId, traced: boolean): string
         )
       : []),
     ...access.sendsTo.map((q) => `sqs:SendMessage ${prefix}-${queueName[q]}`),
+    ...(access.readsDepthOf ?? []).map((q) => `sqs:GetQueueAttributes ${prefix}-${queueName[q]}`),
     ...(traced ? ["xray:PutTelemetryRecords *", "xray:PutTraceSegments *"] : []),
   ];
   if (fn in own) {
@@ -103,6 +104,17 @@ describe("least privilege", () => {
       expect(grantsOf(devStack, fn), fn).toEqual(expectedGrants("maestro-dev", fn, false));
       expect(grantsOf(prodStack, fn), fn).toEqual(expectedGrants("maestro-prod", fn, true));
     }
+  });
+
+  it("lets the api list runs through the indexes and read the step queue's depth", () => {
+    // GET /v1/runs and the run pages query the indexes; /readyz, /metrics and the overflow
+    // bound read the step queue's attributes. Stated here, not derived from ACCESS.
+    const api = grantsOf(prodStack, "api");
+    for (const index of [SAGA_TABLE.byStatus, SAGA_TABLE.byWorkflowStatus]) {
+      expect(api).toContain(`dynamodb:Query table/index/${index.indexName}`);
+    }
+    expect(api).toContain("sqs:GetQueueAttributes maestro-prod-step-tasks");
+    expect(api).not.toContain("sqs:GetQueueAttributes maestro-prod-compensation-tasks");
   });
 
   it("uses no wildcard action, and Resource * only for X-Ray, which has no resource ARNs", () => {

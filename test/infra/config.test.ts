@@ -66,6 +66,14 @@ describe("environment settings", () => {
     expect(attempt).toThrow(/bogus/);
   });
 
+  it("takes the api's backlog bound as a positive integer", () => {
+    expect(fromContext({ env: "dev", maxBacklog: "5000" }).api.maxBacklog).toBe(5000);
+    expect(fromContext({ env: "dev" }).api.maxBacklog).toBeUndefined();
+    for (const bad of ["lots", "0", "2.5"]) {
+      expect(() => fromContext({ env: "dev", maxBacklog: bad }), bad).toThrow(/api\.maxBacklog/);
+    }
+  });
+
   it("refuses a public Function URL without JWT auth", () => {
     expect(() => fromContext({ env: "dev", functionUrl: "none" })).toThrow(
       "api.functionUrl: a public Function URL needs `auth`",

@@ -164,6 +164,18 @@ describe("the functions", () => {
     });
   });
 
+  it("give the api a backlog bound only when one is configured", async () => {
+    const bounded = await synth("dev", { maxBacklog: "5000" });
+    bounded.template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "maestro-dev-api",
+      Environment: { Variables: Match.objectLike({ MAESTRO_MAX_BACKLOG: "5000" }) },
+    });
+    for (const s of [devStack, prodStack]) {
+      const api = s.template.toJSON().Resources[functionId(s, "api")];
+      expect(api.Properties.Environment.Variables.MAESTRO_MAX_BACKLOG).toBeUndefined();
+    }
+  });
+
   it("trace with X-Ray or OpenTelemetry when asked, and not otherwise", async () => {
     devStack.template.allResourcesProperties("AWS::Lambda::Function", {
       TracingConfig: Match.absent(),

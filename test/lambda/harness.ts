@@ -70,7 +70,7 @@ export interface Harness {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; body: ApiBody }>;
+  ): Promise<{ status: number; body: ApiBody; headers: Record<string, string> }>;
   /**
    * Polls both task queues and invokes the handlers until `done()` or the time runs out.
    * `workers` pollers run at once, like concurrent Lambda invocations.
@@ -94,6 +94,8 @@ export interface HarnessOptions {
   readonly wrapQueue?: (queue: TaskSender) => TaskSender;
   /** Wraps the runtime's saga log (e.g. to crash around a checkpoint). */
   readonly wrapLog?: (log: SagaLog) => SagaLog;
+  /** `MAESTRO_MAX_BACKLOG` of the api function. */
+  readonly maxBacklog?: number;
 }
 
 export async function createHarness(
@@ -121,6 +123,7 @@ export async function createHarness(
       stepQueueUrl: step.queueUrl,
       compensationQueueUrl: compensation.queueUrl,
       workflowsDir: "examples/workflows",
+      ...(options.maxBacklog !== undefined && { maxBacklog: options.maxBacklog }),
     },
     dynamo,
     sqs,
@@ -235,10 +238,14 @@ export async function createHarness(
       const response = (await apiHandler(event, lambdaContext())) as {
         statusCode: number;
         body: string;
+        headers?: Record<string, string>;
       };
+      const responseHeaders = response.headers ?? {};
+      const json = /json/.test(responseHeaders["content-type"] ?? "application/json");
       return {
         status: response.statusCode,
-        body: response.body ? JSON.parse(response.body) : undefined,
+        body: response.body && json ? JSON.parse(response.body) : response.body || undefined,
+        headers: responseHeaders,
       };
     },
     async drain(

@@ -51,6 +51,19 @@ steps:
       if (!refused) throw new Error("no request was refused");
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(((await refused.json()) as { code: string }).code).toBe("overloaded");
+      const refusals = statuses.filter((s) => s === 429).length;
+
+      // Past the bound the server stays ready and says so; /metrics has the bound and refusals.
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      const queue = ((await ready.json()) as { checks: { name: string }[] }).checks.find(
+        (c) => c.name === "queue",
+      );
+      expect(queue).toMatchObject({ ok: true, bound: 1, overflowing: true });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^maestro_backlog_bound 1$/m);
+      expect(metrics).toMatch(/^maestro_queue_depth [2-9]$/m);
+      expect(metrics).toContain(`maestro_runs_refused_total{reason="overloaded"} ${refusals}`);
     } finally {
       release();
       await server.close();

@@ -79,7 +79,13 @@ describe("maestro serve", () => {
 
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ok: true, checks: [{ name: "store", ok: true }] });
+    expect(await ready.json()).toEqual({
+      ok: true,
+      checks: [
+        { name: "store", ok: true },
+        { name: "queue", ok: true, depth: 0 },
+      ],
+    });
   });
 
   it("reports an unreachable API clearly", async () => {
