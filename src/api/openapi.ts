@@ -317,7 +317,8 @@ export const OPENAPI = {
     },
     "/readyz": {
       get: {
-        summary: "Store and queue reachable (local server)",
+        summary:
+          "Store reachable and the queue's depth readable; the queue check shows depth, bound and overflowing",
         security: [],
         responses: {
           200: json({ type: "object" }),
@@ -327,7 +328,7 @@ export const OPENAPI = {
     },
     "/metrics": {
       get: {
-        summary: "Prometheus metrics (local server)",
+        summary: "Prometheus metrics (on Lambda: queue depth, backlog bound, refused runs)",
         security: [],
         responses: { 200: { description: "text exposition format" } },
       },
