@@ -12,7 +12,7 @@
  * - at the latest a slot expires at its run's deadline plus `marginMs`.
  */
 import { FINAL_STATUSES } from "../engine/events.js";
-import type { RunState } from "../engine/state.js";
+import { fold, type RunState } from "../engine/state.js";
 import { MaestroError } from "../errors.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
@@ -25,6 +25,7 @@ import {
   slotRetryAt,
 } from "../resilience/run-slots.js";
 import type { Workflow } from "../workflow/model.js";
+import type { WorkflowSource } from "./workflow-source.js";
 
 /** Why a run waits, as its timeline shows it. */
 export const RUN_SLOT_REASON = "run concurrency limit";
@@ -38,6 +39,11 @@ export type SlotVerdict =
 export interface RunAdmission {
   /** Takes the run's slot if it has none (idempotent); otherwise says when to look again. */
   take(workflow: Workflow, state: RunState): Promise<SlotVerdict>;
+  /**
+   * Takes the slot of a run the log says is admitted, whatever the limit: after a restart on
+   * a durable log with slots kept in memory, the runs going on hold their slots again.
+   */
+  restore(workflow: Workflow, state: RunState): Promise<void>;
   /** Gives the run's slot back, if its workflow has a limit (nothing if it holds none). */
   release(workflow: Workflow, state: RunState): Promise<void>;
   /** Frees the slots of the record `state`'s run waits on that are held by runs that ended. */
@@ -68,6 +74,7 @@ const slotOf = (state: RunState) => slotName(state.workflow, state.concurrencyKe
 /** Admits every run: for runtimes given no slot store (a workflow's limit is then not kept). */
 export const noRunLimits: RunAdmission = {
   take: async () => ({ admitted: true }),
+  restore: async () => {},
   release: async () => {},
   repair: async () => 0,
 };
@@ -106,6 +113,17 @@ export function createRunAdmission(options: RunAdmissionOptions): RunAdmission {
       }
     },
 
+    async restore(workflow, state) {
+      if (!workflow.concurrency || state.admission !== "admitted") return;
+      const now = clock.now();
+      await store.takeRunSlot(slotOf(state), {
+        now,
+        max: Number.MAX_SAFE_INTEGER,
+        id: state.runId,
+        until: state.deadlineAt + marginMs,
+      });
+    },
+
     async release(workflow, state) {
       if (!workflow.concurrency && state.admission !== "admitted") return;
       await store.releaseRunSlot(slotOf(state), state.runId);
@@ -126,4 +144,34 @@ export function createRunAdmission(options: RunAdmissionOptions): RunAdmission {
       return freed;
     },
   };
+}
+
+/**
+ * Gives every run going on (running or compensating) that the log says is admitted its slot
+ * again. For a process whose slots live in memory but whose log survives a restart
+ * (`maestro serve` on its embedded store); call it before the workers start.
+ */
+export async function restoreRunSlots(deps: {
+  readonly log: SagaLog;
+  readonly workflows: WorkflowSource;
+  readonly admission: RunAdmission;
+}): Promise<number> {
+  let restored = 0;
+  for (const status of ["running", "compensating"] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.log.list({ status, limit: 100, ...(cursor && { cursor }) });
+      for (const header of page.runs) {
+        const loaded = await deps.log.load(header.runId);
+        const state = loaded && fold(loaded.snapshot, loaded.events);
+        if (state?.admission !== "admitted") continue;
+        const workflow = await deps.workflows.get(state.workflow, state.version);
+        if (!workflow?.concurrency) continue;
+        await deps.admission.restore(workflow, state);
+        restored++;
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+  return restored;
 }

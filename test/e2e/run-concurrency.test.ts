@@ -12,7 +12,11 @@ import { createMemorySagaLog } from "../../src/adapters/memory/memory-saga-log.j
 import { createMemoryTaskQueue } from "../../src/adapters/memory/memory-task-queue.js";
 import { createHttpCaller } from "../../src/callers/http-caller.js";
 import { createLocalRuntime, type LocalRuntime } from "../../src/runtime/local-runtime.js";
-import { createRunAdmission, RUN_SLOT_REASON } from "../../src/runtime/run-admission.js";
+import {
+  createRunAdmission,
+  RUN_SLOT_REASON,
+  restoreRunSlots,
+} from "../../src/runtime/run-admission.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
 import type { Workflow } from "../../src/workflow/model.js";
 import { workflowFrom } from "../helpers/workflows.js";
@@ -106,8 +110,9 @@ async function setup(concurrency: string, options: { loseReleases?: boolean } = 
   // A worker that dies after ending a run, before giving its slot back, every time.
   const admission = options.loseReleases ? { ...real, release: async () => {} } : real;
   current = workflow(shop.url, concurrency);
+  const log = createMemorySagaLog();
   runtime = createLocalRuntime({
-    log: createMemorySagaLog(),
+    log,
     queue: createMemoryTaskQueue(),
     caller: createHttpCaller(),
     workflows: staticWorkflows([current]),
@@ -115,7 +120,7 @@ async function setup(concurrency: string, options: { loseReleases?: boolean } = 
     admission,
   });
   runtime.start();
-  return { shop, runtime };
+  return { shop, runtime, log, workflow: current };
 }
 
 /** Polls until `check` holds (the test's own deadline bounds it), without asserting on time. */
@@ -200,6 +205,24 @@ describe("concurrency: maximum concurrent runs of a workflow", () => {
     await runtime.sweep();
     expect((await runtime.waitForRun(second)).status).toBe("succeeded");
     expect(shop.maxActive()).toBe(1);
+  });
+
+  it("after a restart with slots in memory, gives the admitted runs their slots again", async () => {
+    const { shop, runtime, log, workflow } = await setup("{ max: 1 }");
+    const first = await start(runtime, "first");
+    await until(() => shop.seen.length === 1);
+    const second = await start(runtime, "second");
+    await until(async () => (await waiting(runtime, [second])) === 1);
+    // A new process: its slot store starts empty, the log still says who is admitted.
+    const fresh = createRunAdmission({ store: createMemoryGuardStore() });
+    const workflows = staticWorkflows([workflow]);
+    expect(await restoreRunSlots({ log, workflows, admission: fresh })).toBe(1);
+    const state = await runtime.getRun(second);
+    if (!state) throw new Error("no run");
+    expect(await fresh.take(workflow, state)).toMatchObject({ admitted: false });
+    shop.open();
+    for (const id of [first, second])
+      expect((await runtime.waitForRun(id)).status).toBe("succeeded");
   });
 
   it("fails a run at once whose key cannot be evaluated, with the reason", async () => {
