@@ -13,7 +13,7 @@ import { advance } from "../engine/advance.js";
 import { type Command, commandKey, commands, toTask } from "../engine/commands.js";
 import { FINAL_STATUSES } from "../engine/events.js";
 import { callOf, prepareCall, secretNames } from "../engine/request.js";
-import { type Outcome, onAdmitted, onDeferral, onOutcome } from "../engine/results.js";
+import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
 import { type ErrorInfo, MaestroError, PayloadTooLargeError } from "../errors.js";
 import { traceIdOf } from "../observability/trace-context.js";
 import { type CallGuard, openGate } from "../ports/call-guard.js";
@@ -23,16 +23,10 @@ import type { SagaLog } from "../ports/saga-log.js";
 import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
+import { createAdmittingWriter } from "./admitting-writer.js";
 import { redactResult } from "./redact.js";
-import { needsSlot, noRunLimits, type RunAdmission } from "./run-admission.js";
-import {
-  type Decision,
-  type LoadedContext,
-  loadRun,
-  MissingRunError,
-  type Recorded,
-  record,
-} from "./run-context.js";
+import { noRunLimits, type RunAdmission } from "./run-admission.js";
+import { type LoadedContext, loadRun, MissingRunError, type Recorded } from "./run-context.js";
 import { inAttemptSpan } from "./tracing.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -93,50 +87,13 @@ export function createWorker(deps: WorkerDeps): Worker {
   const secrets = deps.secrets ?? noSecrets;
   const admission = deps.admission ?? noRunLimits;
 
-  /**
-   * Appends a decision; the writer whose events end the run gives its concurrency slot back.
-   * If that fails the task is delivered again, finds the run ended, and gives it back then.
-   */
-  async function write(
-    ctx: LoadedContext,
-    decide: (w: LoadedContext["workflow"], s: LoadedContext["state"]) => Decision,
-  ): Promise<Recorded> {
-    const recorded = await record(deps.log, deps.workflows, ctx, decide, now);
-    const after = recorded.ctx;
-    if (recorded.wrote && FINAL_STATUSES.has(after.state.status)) {
-      await admission.release(after.workflow, after.state);
-    }
-    return recorded;
-  }
-
-  /**
-   * Before a run's first call: its slot, recorded as `run_admitted`; or, with every slot taken,
-   * the step deferred. `proceed` when the command may go ahead with `ctx`.
-   */
-  async function admit(
-    ctx: LoadedContext,
-    command: Command,
-    log: Logger,
-  ): Promise<Recorded | { ctx: LoadedContext; proceed: true }> {
-    if (command.kind !== "step" || !needsSlot(ctx.workflow, ctx.state)) {
-      return { ctx, proceed: true };
-    }
-    const verdict = await admission.take(ctx.workflow, ctx.state);
-    if (!verdict.admitted) {
-      const { retryAt, reason } = verdict;
-      return defer(ctx, command, { retryAt, reason }, log, true);
-    }
-    const admitted = await write(ctx, (w, st) => onAdmitted(w, st, now()));
-    const next = admitted.ctx;
-    if (FINAL_STATUSES.has(next.state.status)) {
-      // It ended while it waited (cancelled, past its deadline): the slot just taken goes back.
-      await admission.release(next.workflow, next.state);
-    }
-    const still = commands(next.workflow, next.state).some(
-      (c) => commandKey(c) === commandKey(command),
-    );
-    return still ? { ctx: next, proceed: true } : admitted;
-  }
+  const writer = createAdmittingWriter({
+    log: deps.log,
+    workflows: deps.workflows,
+    admission,
+    now,
+  });
+  const write = writer.write;
 
   type Attempted = { result: CallResult } | { refused: { retryAt: number; reason: string } };
 
@@ -224,9 +181,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       correlationId: ctx.state.correlationId,
       ...(traceId !== undefined && { traceId }),
     });
-    const admitted = await admit(ctx, command, log);
-    if (!("proceed" in admitted)) return admitted;
-    ctx = admitted.ctx;
+    const admitted = await writer.admit(ctx, command);
+    if ("refused" in admitted) return defer(ctx, command, admitted.refused, log, true);
+    if ("recorded" in admitted) return admitted.recorded;
+    ctx = admitted.proceed;
     const startedAt = now();
     const attempted = await inAttemptSpan(
       ctx.state,
