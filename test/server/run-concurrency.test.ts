@@ -67,6 +67,11 @@ describe("serve: concurrent runs of a workflow", () => {
     );
     const waiting = await client.getRun({ runId: second.run?.id ?? "" });
     expect(waiting.run).toMatchObject({ status: "running", waitingFor: "concurrency_slot" });
+    // Each look that finds no slot is a deferral, counted with its reason.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /maestro_step_deferrals_total\{workflow="limited",reason="run concurrency limit"\} [1-9]/,
+    );
     const cancelled = await client.cancelRun({ runId: second.run?.id ?? "" });
     expect(cancelled.run).toMatchObject({ status: "cancelled", waitingFor: "" });
     open();
