@@ -9,8 +9,8 @@ import type { Workflow } from "../workflow/model.js";
 import { templateScope } from "./scope.js";
 import type { RunState } from "./state.js";
 
-/** Longer keys are refused: the key becomes part of a store key. */
-export const MAX_CONCURRENCY_KEY_LENGTH = 512;
+/** Longer keys are refused: the key becomes part of a store key (DynamoDB: at most 2 KB). */
+export const MAX_CONCURRENCY_KEY_LENGTH = 256;
 
 /**
  * The key's text (a string as it is; any other value as JSON), `undefined` when the workflow

@@ -1,5 +1,6 @@
 /** How a run's admission folds from its events: waiting, admitted, and again after a resume. */
 import { describe, expect, it } from "vitest";
+import { concurrencyKeyOf, MAX_CONCURRENCY_KEY_LENGTH } from "../../src/engine/concurrency-key.js";
 import type { SagaEvent } from "../../src/engine/events.js";
 import { onAdmitted, onDeferral } from "../../src/engine/results.js";
 import { evolve, type RunState } from "../../src/engine/state.js";
@@ -70,3 +71,26 @@ describe("admission in the run's state", () => {
 });
 
 const boom = { code: "internal" as const, message: "boom", retryable: false };
+
+describe("the concurrency key of a run", () => {
+  const withInput = (customer: unknown): RunState => ({ ...started(), input: { customer } });
+
+  it("is the string as it is, any other value as JSON", () => {
+    expect(concurrencyKeyOf(workflow, withInput("c-1"))).toEqual({ key: "c-1" });
+    expect(concurrencyKeyOf(workflow, withInput(42))).toEqual({ key: "42" });
+    expect(concurrencyKeyOf(workflow, withInput({ a: 1 }))).toEqual({ key: '{"a":1}' });
+  });
+
+  it("fails the run, with the reason, when it is empty or too long", () => {
+    const reasons = ["", null, "x".repeat(MAX_CONCURRENCY_KEY_LENGTH + 1)].map((c) => {
+      const found = concurrencyKeyOf(workflow, withInput(c));
+      return "error" in found ? found.error.message : "no error";
+    });
+    expect(reasons).toEqual([
+      "concurrency.key: {{ .input.customer }} is empty for this input",
+      "concurrency.key: {{ .input.customer }} is empty for this input",
+      `concurrency.key: longer than ${MAX_CONCURRENCY_KEY_LENGTH} characters`,
+    ]);
+    expect(concurrencyKeyOf(workflow, withInput("x".repeat(256)))).toHaveProperty("key");
+  });
+});
