@@ -11,6 +11,7 @@ import type { Logger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import type { WorkflowRegistry } from "../ports/workflow-registry.js";
+import type { RunAdmission } from "../runtime/run-admission.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import type { WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type Auth, noAuth } from "./auth.js";
@@ -37,6 +38,8 @@ export interface ApiDeps {
   readonly maxBodyBytes?: number;
   /** Called before a run starts, over HTTP or Connect; throw a problem to refuse it (e.g. 429 on overflow). */
   readonly beforeStart?: () => void | Promise<void>;
+  /** Workflows' concurrency limits: a run that a cancel ends gives its slot back. @default none */
+  readonly admission?: RunAdmission;
   /** Extra routes (health, metrics, UI) mounted by the runtime that serves the app. */
   readonly extend?: (app: Hono) => void;
 }

@@ -5,6 +5,7 @@
  * verifies the JWT in its `authorization` header or metadata and is authorized per action
  * and workflow exactly as the HTTP route is, through the shared run operations.
  */
+
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
@@ -16,6 +17,7 @@ import {
 import { createFetchHandler } from "@connectrpc/connect/protocol";
 import type { Hono } from "hono";
 import type { RunState } from "../engine/state.js";
+import { runWaitingFor } from "../engine/timeline.js";
 import { RunService } from "../gen/maestro/v1/runs_pb.js";
 import type { RunHeader } from "../ports/saga-log.js";
 import type { ApiDeps } from "./app.js";
@@ -39,6 +41,7 @@ function toRun(state: RunState) {
     error: state.failure?.error.message ?? "",
     errorCode: state.failure?.error.code ?? "",
     failedStep: state.failure?.stepId ?? "",
+    waitingFor: runWaitingFor(state) ?? "",
     createdAt: timestampFromMs(state.createdAt),
     updatedAt: timestampFromMs(state.updatedAt),
   };

@@ -108,6 +108,12 @@ export const OPENAPI = {
               input: {},
               output: {},
               error: { type: "object" },
+              waitingFor: {
+                type: "string",
+                enum: ["concurrency_slot"],
+                description:
+                  "Set while the running run waits as a whole: its workflow's concurrency limit holds it back until a slot frees.",
+              },
               steps: {
                 type: "array",
                 items: { type: "object" },

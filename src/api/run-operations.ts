@@ -87,6 +87,8 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
     queue: deps.queue,
     workflows: deps.workflows,
     clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.admission && { admission: deps.admission }),
   };
 
   async function loadState(runId: string): Promise<RunState> {

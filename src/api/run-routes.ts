@@ -1,7 +1,8 @@
 /** Run routes: start (idempotent), read with timeline, list, cancel, redrive, signal, events. */
+
 import type { Context, Hono } from "hono";
 import type { RunState } from "../engine/state.js";
-import { timeline } from "../engine/timeline.js";
+import { runWaitingFor, timeline } from "../engine/timeline.js";
 import { prefersHtml } from "./accept.js";
 import type { ApiDeps } from "./app.js";
 import type { Auth } from "./auth.js";
@@ -96,6 +97,7 @@ export function runRoutes(app: Hono, deps: ApiDeps, auth: Auth, runs: RunOperati
       input: state.input,
       ...(state.output !== undefined && { output: state.output }),
       ...(state.failure && { error: { ...state.failure.error, stepId: state.failure.stepId } }),
+      ...(runWaitingFor(state) && { waitingFor: runWaitingFor(state) }),
       steps: workflow ? timeline(workflow, state) : [],
     });
   });

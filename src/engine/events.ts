@@ -52,6 +52,17 @@ export interface RunStarted {
   readonly deadlineAt: number;
   /** Absent when tracing was off when the run started. */
   readonly trace?: RunTrace;
+  /** The workflow's `concurrency.key` as evaluated on the input, when it has one. */
+  readonly concurrencyKey?: string;
+}
+
+/**
+ * The run took one of its workflow's concurrency slots (`concurrency.max`): its steps may
+ * call services from now on. Recorded once, before the first call.
+ */
+export interface RunAdmitted {
+  readonly type: "run_admitted";
+  readonly at: number;
 }
 
 export interface StepSucceeded {
@@ -95,6 +106,8 @@ export interface StepDeferred {
   readonly attempt: number;
   readonly until: number;
   readonly reason: string;
+  /** The run itself waits for a concurrency slot, not only this call. */
+  readonly runSlot?: boolean;
 }
 
 export interface StepSkipped {
@@ -185,6 +198,7 @@ export interface RunRedriven {
 
 export type SagaEvent =
   | RunStarted
+  | RunAdmitted
   | StepSucceeded
   | StepAttemptFailed
   | StepFailed

@@ -136,7 +136,13 @@ export function onOutcome(
 export function onDeferral(
   workflow: Workflow,
   state: RunState,
-  deferral: { stepId: string; attempt: number; until: number; reason: string },
+  deferral: {
+    stepId: string;
+    attempt: number;
+    until: number;
+    reason: string;
+    runSlot?: boolean;
+  },
   now: number,
 ): { events: SagaEvent[]; state: RunState } {
   const step = state.steps[deferral.stepId] ?? { status: "pending", attempts: 0 };
@@ -145,6 +151,22 @@ export function onDeferral(
     return { events: [], state };
   }
   const event: SagaEvent = { type: "step_deferred", at: now, ...deferral };
+  const draft = draftOf(state);
+  applyEvent(draft, event, draft.seq + 1);
+  return { events: [event, ...advanceDraft(workflow, draft, now)], state: draft };
+}
+
+/**
+ * Records that the run took a concurrency slot. Nothing is recorded when it already holds one
+ * or is no longer going forward (cancelled or failed while it waited).
+ */
+export function onAdmitted(
+  workflow: Workflow,
+  state: RunState,
+  now: number,
+): { events: SagaEvent[]; state: RunState } {
+  if (state.status !== "running" || state.admission === "admitted") return { events: [], state };
+  const event: SagaEvent = { type: "run_admitted", at: now };
   const draft = draftOf(state);
   applyEvent(draft, event, draft.seq + 1);
   return { events: [event, ...advanceDraft(workflow, draft, now)], state: draft };

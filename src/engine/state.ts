@@ -66,6 +66,13 @@ export interface RunState {
   readonly signals?: Readonly<Record<string, unknown>>;
   readonly output?: unknown;
   readonly finishedAt?: number;
+  /** The run's `concurrency.key` value, when its workflow limits runs per key. */
+  readonly concurrencyKey?: string;
+  /**
+   * Where the run stands with its workflow's concurrency limit: `waiting` for a slot (its
+   * first step held back), or `admitted` (it holds one until it ends). Absent: not asked yet.
+   */
+  readonly admission?: "waiting" | "admitted";
 }
 
 /**
@@ -106,6 +113,7 @@ function start(event: Extract<SagaEvent, { type: "run_started" }>, seq: number):
     input: event.input,
     correlationId: event.correlationId,
     ...(event.trace && { trace: event.trace }),
+    ...(event.concurrencyKey !== undefined && { concurrencyKey: event.concurrencyKey }),
     createdAt: event.at,
     deadlineAt: event.deadlineAt,
     updatedAt: event.at,
@@ -180,6 +188,10 @@ function apply(d: Draft, event: Exclude<SagaEvent, { type: "run_started" }>): vo
         retryAt: event.until,
         deferredReason: event.reason,
       }));
+      if (event.runSlot) d.admission = "waiting";
+      return;
+    case "run_admitted":
+      d.admission = "admitted";
       return;
     case "step_skipped":
       setStep(d, event.stepId, () => ({
@@ -270,6 +282,8 @@ function resume(d: Draft, event: Extract<SagaEvent, { type: "run_redriven" }>): 
     };
   }
   d.status = "running";
+  // The slot was given back when the run failed: going forward again takes one again.
+  delete d.admission;
   if (event.deadlineAt !== undefined) d.deadlineAt = event.deadlineAt;
   delete d.failure;
   delete d.finishedAt;

@@ -77,3 +77,13 @@ export function timeline(workflow: Workflow, state: RunState): TimelineRow[] {
     };
   });
 }
+
+/**
+ * What a running run waits for before it can go on, if anything the run as a whole waits for:
+ * `concurrency_slot` while its workflow's `concurrency` limit holds it back.
+ */
+export function runWaitingFor(state: RunState): "concurrency_slot" | undefined {
+  return state.status === "running" && state.admission === "waiting"
+    ? "concurrency_slot"
+    : undefined;
+}

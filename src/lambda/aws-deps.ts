@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
+import { createDynamoRunSlotStore } from "../adapters/dynamodb/run-slot-store.js";
 import { routeByKind } from "../adapters/routing-queue.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
 import { dispatchByType } from "../callers/dispatch.js";
@@ -16,6 +17,7 @@ import type { SagaLog } from "../ports/saga-log.js";
 import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskSender } from "../ports/task-queue.js";
+import { createRunAdmission, type RunAdmission } from "../runtime/run-admission.js";
 import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-source.js";
 import { type LambdaConfig, readConfig } from "./config.js";
 import { lambdaLogger } from "./logger.js";
@@ -33,6 +35,8 @@ export interface AwsDeps {
   readonly secrets: SecretStore;
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
+  /** Workflows' concurrency limits, with their slots on the saga table. */
+  readonly admission: RunAdmission;
 }
 
 /** EMF metrics of this function instance; handlers flush them at the end of each invocation. */
@@ -70,6 +74,13 @@ export async function createAwsDeps(
     logger: overrides.logger ?? lambdaLogger(),
     newId: overrides.newId ?? randomUUID,
     secrets: overrides.secrets ?? noSecrets,
+    admission:
+      overrides.admission ??
+      createRunAdmission({
+        store: createDynamoRunSlotStore({ client: dynamo, tableName: config.tableName }),
+        ...(overrides.clock && { clock: overrides.clock }),
+        ...(overrides.logger && { logger: overrides.logger }),
+      }),
   };
   return deps;
 }

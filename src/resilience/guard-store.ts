@@ -1,6 +1,6 @@
 /**
  * The port for state that every worker shares about a service: its circuit breaker, its token
- * bucket and its in-flight leases. Implementations: `createMemoryGuardStore` (one process) and
+ * bucket and its in-flight leases; and about a workflow: the slots of its concurrency limit. Implementations: `createMemoryGuardStore` (one process) and
  * `createDynamoGuardStore` (the saga table); both pass `test/contracts/guard-store-contract.ts`.
  *
  * Two styles of write, chosen by how often each record is written:
@@ -94,6 +94,25 @@ export interface GuardStore {
     line: "bucket" | "inflight",
     ask: { readonly from: number; readonly spacingMs: number },
   ): Promise<number>;
+}
+
+/** Refused a run slot: when the first slot held expires at the latest. */
+export type SlotAnswer =
+  | { readonly acquired: true }
+  | { readonly acquired: false; readonly soonestExpiry: number };
+
+/**
+ * Run slots (a workflow's `concurrency` limit): one record per workflow and key (see
+ * `slotName` in run-slots.ts), holding run id → expiry. Kept by the same stores as the
+ * service records, with the same atomic conditional update as leases.
+ */
+export interface RunSlotStore {
+  /** Takes a slot for `ask.id` (a run id) as `takeSlot` in run-slots.ts decides, atomically. */
+  takeRunSlot(slot: string, ask: LeaseAsk): Promise<SlotAnswer>;
+  /** Gives a run's slot back (nothing if it holds none). */
+  releaseRunSlot(slot: string, runId: string): Promise<void>;
+  /** The slots held, run id → expiry (strongly consistent): for repairs. */
+  readRunSlots(slot: string): Promise<Readonly<Record<string, number>>>;
 }
 
 /** Writes kept losing to other workers; the caller backs off. */

@@ -26,8 +26,18 @@ export {
   type LeaseAnswer,
   type LeaseAsk,
   type PutResult,
+  type RunSlotStore,
+  type SlotAnswer,
   type SlowDownAsk,
   type TokenAnswer,
   type TokenAsk,
   type Versioned,
 } from "./guard-store.js";
+export {
+  DEFAULT_SLOT_WAIT,
+  type SlotDecision,
+  type SlotWait,
+  slotName,
+  slotRetryAt,
+  takeSlot,
+} from "./run-slots.js";

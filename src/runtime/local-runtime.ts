@@ -4,6 +4,7 @@
  * runs on memory adapters (`maestro execute`, tests) or on a durable store.
  */
 import { randomUUID } from "node:crypto";
+import { createMemoryGuardStore } from "../adapters/memory/memory-guard-store.js";
 import { FINAL_STATUSES } from "../engine/events.js";
 import { fold, type RunState } from "../engine/state.js";
 import type { CallGuard } from "../ports/call-guard.js";
@@ -13,6 +14,7 @@ import type { SagaLog } from "../ports/saga-log.js";
 import type { SecretStore } from "../ports/secrets.js";
 import type { ServiceCaller } from "../ports/service-caller.js";
 import type { TaskQueue } from "../ports/task-queue.js";
+import { createRunAdmission, type RunAdmission } from "./run-admission.js";
 import { cancelRun, type RedriveRunOptions, redriveRun, signalRun } from "./run-control.js";
 import { type StartedRun, type StartRunRequest, startRun } from "./start-run.js";
 import { sweep } from "./sweeper.js";
@@ -42,6 +44,11 @@ export interface LocalRuntimeOptions {
   readonly guard?: CallGuard;
   /** Values for `{{ secret "name" }}`. @default none */
   readonly secrets?: SecretStore;
+  /**
+   * Workflows' `concurrency` limits. @default run slots in this process's memory
+   * (`createRunAdmission` over `createMemoryGuardStore`)
+   */
+  readonly admission?: RunAdmission;
 }
 
 export interface LocalRuntime {
@@ -67,6 +74,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const newId = options.newId ?? randomUUID;
+  const admission =
+    options.admission ??
+    createRunAdmission({
+      store: createMemoryGuardStore(),
+      clock,
+      logger,
+      ...(options.random && { random: options.random }),
+    });
   const worker = createWorker({
     log: options.log,
     queue: options.queue,
@@ -78,6 +93,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     ...(options.fastPathSteps !== undefined && { fastPathSteps: options.fastPathSteps }),
     ...(options.guard && { guard: options.guard }),
     ...(options.secrets && { secrets: options.secrets }),
+    admission,
   });
   const sweepDeps = {
     log: options.log,
@@ -85,6 +101,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     workflows: options.workflows,
     clock,
     logger,
+    admission,
   };
   const stallMs = options.stallMs ?? 120_000;
   let running = false;

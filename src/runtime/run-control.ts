@@ -10,9 +10,11 @@ import { RedriveRefusedError, redriveEvent } from "../engine/redrive.js";
 import { applyEvent, draftOf, type RunState } from "../engine/state.js";
 import { MaestroError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
 import type { Workflow } from "../workflow/model.js";
+import type { RunAdmission } from "./run-admission.js";
 import { type Decision, type LoadedContext, loadRun, record } from "./run-context.js";
 import { delayed } from "./worker.js";
 import type { WorkflowSource } from "./workflow-source.js";
@@ -22,6 +24,10 @@ export interface RunControlDeps {
   readonly queue: TaskSender;
   readonly workflows: WorkflowSource;
   readonly clock: Clock;
+  /** Workflows' concurrency limits: a run this ends gives its slot back. @default none */
+  readonly admission?: RunAdmission;
+  /** @default silentLogger */
+  readonly logger?: Logger;
 }
 
 /** The operator's event for a state, and the definition the run follows after it if that changes. */
@@ -55,7 +61,17 @@ async function act(deps: RunControlDeps, runId: string, event: Action, loaded?: 
   if (recorded.fresh.length > 0) {
     await deps.queue.send(recorded.fresh.map((c) => delayed(toTask(runId, c), c.notBefore, now)));
   }
-  return recorded.ctx.state;
+  const after = recorded.ctx;
+  if (recorded.wrote && FINAL_STATUSES.has(after.state.status) && deps.admission) {
+    // The action is done either way; a slot not given back is freed by the sweeper or expires.
+    await deps.admission.release(after.workflow, after.state).catch((error: unknown) =>
+      (deps.logger ?? silentLogger).warn("giving a run slot back failed", {
+        runId,
+        error: MaestroError.from(error).message,
+      }),
+    );
+  }
+  return after.state;
 }
 
 /**

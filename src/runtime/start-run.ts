@@ -5,8 +5,9 @@
  */
 import { advance } from "../engine/advance.js";
 import { commands, toTask } from "../engine/commands.js";
-import type { RunTrace, SagaEvent } from "../engine/events.js";
-import { evolve } from "../engine/state.js";
+import { concurrencyKeyOf } from "../engine/concurrency-key.js";
+import type { RunStarted, RunTrace, SagaEvent } from "../engine/events.js";
+import { applyEvent, draftOf, evolve, type RunState } from "../engine/state.js";
 import { runTraceOf } from "../observability/trace-context.js";
 import type { Clock } from "../ports/clock.js";
 import type { SagaLog } from "../ports/saga-log.js";
@@ -55,7 +56,7 @@ async function create(
   const now = deps.clock.now();
   const runId = deps.newId();
   const { workflow } = request;
-  const started: SagaEvent = {
+  const started: RunStarted = {
     type: "run_started",
     at: now,
     runId,
@@ -66,7 +67,7 @@ async function create(
     deadlineAt: now + workflow.timeoutMs,
     ...(trace && { trace }),
   };
-  const first = evolve(undefined, started, 1);
+  const { first, events } = withConcurrencyKey(workflow, started);
   const followed = advance(workflow, first, now);
   const result = await deps.log.create(
     {
@@ -79,7 +80,7 @@ async function create(
       correlationId: first.correlationId,
       ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
     },
-    [started, ...followed.events],
+    [...events, ...followed.events],
     request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
   );
   if (!result.created) return { runId: result.runId, created: false };
@@ -88,4 +89,26 @@ async function create(
     await deps.queue.send(initial.map((c) => delayed(toTask(runId, c), c.notBefore, now)));
   }
   return { runId, created: true };
+}
+
+/**
+ * The run's first events with its `concurrency.key` evaluated on the input. A key that cannot
+ * be evaluated fails the run at once (nothing ran, so nothing is undone): the start is still
+ * recorded, under its idempotency key, with the error in the log.
+ */
+function withConcurrencyKey(
+  workflow: Workflow,
+  started: RunStarted,
+): { first: RunState; events: SagaEvent[] } {
+  const plain = evolve(undefined, started, 1);
+  const found = concurrencyKeyOf(workflow, plain);
+  if ("error" in found) {
+    const failed: SagaEvent = { type: "run_failed", at: started.at, error: found.error.toInfo() };
+    const draft = draftOf(plain);
+    applyEvent(draft, failed, 2);
+    return { first: draft, events: [started, failed] };
+  }
+  if (found.key === undefined) return { first: plain, events: [started] };
+  const keyed: RunStarted = { ...started, concurrencyKey: found.key };
+  return { first: evolve(undefined, keyed, 1), events: [keyed] };
 }

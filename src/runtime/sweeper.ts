@@ -4,10 +4,12 @@
  * source of truth and tasks are hints, so re-sending what the log calls for is always safe.
  */
 import { commands, toTask } from "../engine/commands.js";
+import { FINAL_STATUSES } from "../engine/events.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunHeader, SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
+import { noRunLimits, type RunAdmission } from "./run-admission.js";
 import { loadRun, MissingRunError, settle } from "./run-context.js";
 import { delayed } from "./worker.js";
 import type { WorkflowSource } from "./workflow-source.js";
@@ -18,6 +20,8 @@ export interface SweeperDeps {
   readonly workflows: WorkflowSource;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Workflows' concurrency limits: slots of runs that ended are freed here. @default none */
+  readonly admission?: RunAdmission;
 }
 
 export interface SweepOptions {
@@ -46,14 +50,29 @@ async function* activeRuns(log: SagaLog): AsyncGenerator<RunHeader> {
 }
 
 export async function sweep(deps: SweeperDeps, options: SweepOptions): Promise<SweepReport> {
+  const admission = deps.admission ?? noRunLimits;
   let examined = 0;
   let redriven = 0;
+  // Each slot record is checked once per sweep, however many runs wait on it.
+  const repaired = new Set<string>();
   for await (const header of activeRuns(deps.log)) {
     examined++;
     try {
       const now = deps.clock.now();
       const loaded = await loadRun(deps.log, deps.workflows, header.runId);
-      const { ctx, fresh } = await settle(deps.log, deps.workflows, loaded, () => deps.clock.now());
+      const settled = await settle(deps.log, deps.workflows, loaded, () => deps.clock.now());
+      const { ctx, fresh } = settled;
+      if (settled.wrote && FINAL_STATUSES.has(ctx.state.status)) {
+        await admission.release(ctx.workflow, ctx.state);
+      }
+      if (ctx.state.admission === "waiting" && ctx.state.status === "running") {
+        // A run that waits may be waiting on a slot whose run ended without giving it back.
+        const slot = `${ctx.state.workflow}\u0000${ctx.state.concurrencyKey ?? ""}`;
+        if (!repaired.has(slot)) {
+          repaired.add(slot);
+          await admission.repair(ctx.workflow, ctx.state, deps.log);
+        }
+      }
       if (fresh.length > 0) {
         // Settling moved the run on (e.g. its deadline passed): send what that made runnable.
         redriven++;

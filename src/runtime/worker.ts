@@ -8,7 +8,10 @@
  *   [crash: redelivered, the call is repeated with the same idempotency key] → append →
  *   [crash: the outcome is recorded; the sweeper sends the lost follow-up tasks] → send.
  */
+
+import { advance } from "../engine/advance.js";
 import { type Command, commandKey, commands, toTask } from "../engine/commands.js";
+import { FINAL_STATUSES } from "../engine/events.js";
 import { callOf, prepareCall, secretNames } from "../engine/request.js";
 import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
 import { type ErrorInfo, MaestroError, PayloadTooLargeError } from "../errors.js";
@@ -20,8 +23,10 @@ import type { SagaLog } from "../ports/saga-log.js";
 import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
+import { createAdmittingWriter } from "./admitting-writer.js";
 import { redactResult } from "./redact.js";
-import { type LoadedContext, loadRun, MissingRunError, record, settle } from "./run-context.js";
+import { noRunLimits, type RunAdmission } from "./run-admission.js";
+import { type LoadedContext, loadRun, MissingRunError, type Recorded } from "./run-context.js";
 import { inAttemptSpan } from "./tracing.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -43,6 +48,8 @@ export interface WorkerDeps {
   readonly guard?: CallGuard;
   /** Where `{{ secret "name" }}` values come from. @default none */
   readonly secrets?: SecretStore;
+  /** Workflows' `concurrency` limits (run slots). @default admits every run */
+  readonly admission?: RunAdmission;
 }
 
 export interface HandleOptions {
@@ -78,6 +85,15 @@ export function createWorker(deps: WorkerDeps): Worker {
   const fastPathSteps = deps.fastPathSteps ?? 8;
   const guard = deps.guard ?? openGate;
   const secrets = deps.secrets ?? noSecrets;
+  const admission = deps.admission ?? noRunLimits;
+
+  const writer = createAdmittingWriter({
+    log: deps.log,
+    workflows: deps.workflows,
+    admission,
+    now,
+  });
+  const write = writer.write;
 
   type Attempted = { result: CallResult } | { refused: { retryAt: number; reason: string } };
 
@@ -154,7 +170,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  async function runCommand(ctx: LoadedContext, command: Command) {
+  async function runCommand(start: LoadedContext, command: Command): Promise<Recorded> {
+    let ctx = start;
     const traceId = traceIdOf(ctx.state.trace);
     const log = deps.logger.child({
       runId: ctx.state.runId,
@@ -164,6 +181,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       correlationId: ctx.state.correlationId,
       ...(traceId !== undefined && { traceId }),
     });
+    const admitted = await writer.admit(ctx, command);
+    if ("refused" in admitted) return defer(ctx, command, admitted.refused, log, true);
+    if ("recorded" in admitted) return admitted.recorded;
+    ctx = admitted.proceed;
     const startedAt = now();
     const attempted = await inAttemptSpan(
       ctx.state,
@@ -185,25 +206,13 @@ export function createWorker(deps: WorkerDeps): Worker {
       ...(!result.ok && { error: { code: result.error.code, message: result.error.message } }),
     });
     try {
-      return await record(
-        deps.log,
-        deps.workflows,
-        ctx,
-        (w, s) => onOutcome(w, s, outcome, now(), random),
-        now,
-      );
+      return await write(ctx, (w, s) => onOutcome(w, s, outcome, now(), random));
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError) || !result.ok) throw error;
       // The output cannot be stored: the step fails for good instead of retrying forever.
       log.error("step output too large to record", { error: error.message });
       const failed: Outcome = { ...outcome, result: { ok: false, error: error.toInfo() } };
-      return record(
-        deps.log,
-        deps.workflows,
-        ctx,
-        (w, s) => onOutcome(w, s, failed, now(), random),
-        now,
-      );
+      return write(ctx, (w, s) => onOutcome(w, s, failed, now(), random));
     }
   }
 
@@ -213,8 +222,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     command: Command,
     refused: { retryAt: number; reason: string },
     log: Logger,
-  ) {
-    log.info("call held back", {
+    runSlot = false,
+  ): Promise<Recorded> {
+    log.info(runSlot ? "run waits for a concurrency slot" : "call held back", {
       reason: refused.reason,
       until: new Date(refused.retryAt).toISOString(),
     });
@@ -228,14 +238,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       attempt: command.attempt,
       until: refused.retryAt,
       ...refused,
+      ...(runSlot && { runSlot }),
     };
-    const recorded = await record(
-      deps.log,
-      deps.workflows,
-      ctx,
-      (w, s) => onDeferral(w, s, deferral, now()),
-      now,
-    );
+    const recorded = await write(ctx, (w, s) => onDeferral(w, s, deferral, now()));
     // Same step, same attempt: the command is not "new", so hand its task back explicitly.
     if (recorded.wrote) await deps.queue.send([delayed(task, refused.retryAt, now())]);
     return {
@@ -258,8 +263,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       throw error;
     }
-    const settled = await settle(deps.log, deps.workflows, ctx, now);
+    const settled = await write(ctx, (workflow, state) => advance(workflow, state, now()));
     ctx = settled.ctx;
+    if (!settled.wrote && FINAL_STATUSES.has(ctx.state.status)) {
+      // A task for a run that ended: its writer may have died before giving the slot back.
+      await admission.release(ctx.workflow, ctx.state);
+    }
     const pending = commands(ctx.workflow, ctx.state);
     if (task.kind === "wake") {
       await send(ctx, pending);

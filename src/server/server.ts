@@ -4,6 +4,7 @@
  * The port speaks HTTP/1.1 (the JSON API, Connect, gRPC-web) and cleartext HTTP/2 with
  * prior knowledge (native gRPC and Connect on RunService, the JSON API too).
  */
+
 import { randomUUID } from "node:crypto";
 import type { Http2ServerResponse } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -23,6 +24,7 @@ import type { ServiceCaller } from "../ports/service-caller.js";
 import { createCallGuard } from "../resilience/index.js";
 import { createLocalRuntime, type LocalRuntime } from "../runtime/local-runtime.js";
 import { registryCatalog } from "../runtime/registry-catalog.js";
+import { createRunAdmission, restoreRunSlots } from "../runtime/run-admission.js";
 import { createScheduler } from "../runtime/scheduler.js";
 import { staticWorkflows } from "../runtime/workflow-source.js";
 import type { Workflow } from "../workflow/model.js";
@@ -63,7 +65,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workflows = registryCatalog(store.registry, staticWorkflows(options.workflows ?? []));
   const metrics = createMetrics();
   const log = observedLog(store.log, metrics, workflows);
+  // Slots live in this process; the runs that hold them are in the store, which may be durable.
+  const admission = createRunAdmission({ store: createMemoryGuardStore(), clock, logger });
+  await restoreRunSlots({ log, workflows, admission });
   const runtime = createLocalRuntime({
+    admission,
     log,
     queue: store.queue,
     caller: options.caller,
@@ -96,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger,
     newId: randomUUID,
+    admission,
     ...(options.auth && { auth: options.auth }),
     ...(options.maxBacklog !== undefined && {
       beforeStart: refuseOnOverflow({ depth: () => store.depth() }, options.maxBacklog, (reason) =>

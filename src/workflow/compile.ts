@@ -5,6 +5,7 @@
  */
 import { type Template, templateReferences, valueReferences } from "../template/index.js";
 import { didYouMean } from "../util/suggest.js";
+import { compileConcurrency } from "./compile-concurrency.js";
 import { type Context, template, templates, value } from "./compile-templates.js";
 import type { Diagnostic, SourceMap, YamlPath } from "./diagnostics.js";
 import { findCycle, topologicalOrder, upstreamSets } from "./graph.js";
@@ -258,6 +259,7 @@ export function compileWorkflow(
     );
   }
   const triggers = compileTriggers(raw.triggers, ctx);
+  const concurrency = compileConcurrency(raw.concurrency, ctx);
 
   if (out.length > 0) return { diagnostics: out };
   const dependents = new Map<string, string[]>(order.map((id) => [id, []]));
@@ -276,6 +278,7 @@ export function compileWorkflow(
     outputs,
     ...(output && { output }),
     triggers,
+    ...(concurrency && { concurrency }),
     file,
   };
   return { workflow, diagnostics: out };

@@ -105,6 +105,20 @@ export type Trigger =
     }
   | { readonly kind: "queue"; readonly queue: string };
 
+/**
+ * How many runs of a workflow may run at once. A run over the limit is accepted and waits, its
+ * first step held back, until a run of the same workflow (and key) ends.
+ */
+export interface ConcurrencyPolicy {
+  /** Runs (per key) that may run at once. */
+  readonly max: number;
+  /**
+   * Evaluated against the run's input when it starts; runs with different values do not
+   * limit each other. @default one limit for the whole workflow
+   */
+  readonly key?: Template;
+}
+
 export interface Workflow {
   readonly name: string;
   readonly version: string;
@@ -122,6 +136,8 @@ export interface Workflow {
   readonly outputs: ReadonlyMap<string, string>;
   readonly output?: CompiledValue;
   readonly triggers: readonly Trigger[];
+  /** Maximum concurrent runs. @default no limit */
+  readonly concurrency?: ConcurrencyPolicy;
   /** The file it was loaded from, for messages. */
   readonly file: string;
 }

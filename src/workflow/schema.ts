@@ -162,6 +162,24 @@ export const serviceSchema = z
   })
   .register(z.globalRegistry, { description: "A service that steps call." });
 
+export const concurrencySchema = z
+  .strictObject({
+    max: z
+      .int()
+      .check(z.minimum(1), describe("Runs of this workflow (per key) that may run at once.")),
+    key: z
+      .optional(templateString)
+      .check(
+        describe(
+          "A template over .input, evaluated when the run starts, e.g. {{ .input.customer_id }}: the limit applies per value. @default one limit for the whole workflow",
+        ),
+      ),
+  })
+  .register(z.globalRegistry, {
+    description:
+      "Maximum concurrent runs. Runs over the limit are accepted and wait for a slot. @default no limit",
+  });
+
 export const compensateSchema = z
   .strictObject({
     service: z.optional(identifier).check(describe("@default the step's service")),
@@ -300,6 +318,7 @@ export const workflowSchema = z
     steps: z.array(z.union([stepSchema, parallelGroupSchema])).check(z.minLength(1)),
     output: z.optional(valueTree).check(describe("The run's result, built from step outputs.")),
     triggers: z.optional(z.array(triggerSchema)),
+    concurrency: z.optional(concurrencySchema),
   })
   .register(z.globalRegistry, { description: "A Maestro workflow definition." });
 
@@ -310,6 +329,7 @@ export type RawParallelGroup = z.infer<typeof parallelGroupSchema>;
 export type RawRetryPolicy = z.infer<typeof retryPolicySchema>;
 export type RawCompensate = z.infer<typeof compensateSchema>;
 export type RawTrigger = z.infer<typeof triggerSchema>;
+export type RawConcurrency = z.infer<typeof concurrencySchema>;
 
 /** The JSON Schema of the language, for editors (yaml-language-server) and `maestro schema`. */
 export function workflowJsonSchema(): Record<string, unknown> {

@@ -7,11 +7,14 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { FULL_PACE, slowedPace } from "../../src/resilience/bucket.js";
-import type { GuardStore } from "../../src/resilience/guard-store.js";
+import type { GuardStore, RunSlotStore } from "../../src/resilience/guard-store.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 
-export function runGuardStoreContract(name: string, setup: () => Promise<GuardStore>): void {
+export function runGuardStoreContract(
+  name: string,
+  setup: () => Promise<GuardStore & RunSlotStore>,
+): void {
   describe(`GuardStore contract: ${name}`, () => {
     const service = () => `svc-${randomUUID()}`;
 
@@ -202,6 +205,59 @@ export function runGuardStoreContract(name: string, setup: () => Promise<GuardSt
           ),
         );
         expect(answers.filter((a) => a.acquired)).toHaveLength(5);
+      });
+    });
+
+    describe("run slots (takeSlot in run-slots.ts)", () => {
+      const ask = (id: string, until = T0 + 60_000) => ({ now: T0, max: 2, id, until });
+
+      it("grants up to max runs, again to a run that holds one, and frees released slots", async () => {
+        const store = await setup();
+        const slot = `wf-${randomUUID()}#customer #1`;
+        expect(await store.takeRunSlot(slot, ask("run-a", T0 + 5_000))).toEqual({ acquired: true });
+        expect(await store.takeRunSlot(slot, ask("run-b", T0 + 3_000))).toEqual({ acquired: true });
+        expect(await store.takeRunSlot(slot, ask("run-c"))).toEqual({
+          acquired: false,
+          soonestExpiry: T0 + 3_000,
+        });
+        // A duplicate delivery of run-a's first step: it keeps its slot and counts once.
+        expect(await store.takeRunSlot(slot, ask("run-a", T0 + 9_000))).toEqual({ acquired: true });
+        expect(await store.readRunSlots(slot)).toEqual({
+          "run-a": T0 + 9_000,
+          "run-b": T0 + 3_000,
+        });
+        await store.releaseRunSlot(slot, "run-a");
+        await store.releaseRunSlot(slot, "run-a"); // twice is once
+        await store.releaseRunSlot(slot, "never-held");
+        await store.releaseRunSlot(`wf-${randomUUID()}`, "run-a"); // a record never written
+        expect(await store.readRunSlots(slot)).toEqual({ "run-b": T0 + 3_000 });
+        expect(await store.takeRunSlot(slot, ask("run-c"))).toEqual({ acquired: true });
+        expect((await store.takeRunSlot(slot, ask("run-d"))).acquired).toBe(false);
+        // Keys are separate limits.
+        expect(await store.takeRunSlot(`${slot}x`, ask("run-d"))).toEqual({ acquired: true });
+        expect(await store.readRunSlots(`wf-${randomUUID()}`)).toEqual({});
+      });
+
+      it("frees the slot of a run whose release was lost once it expires", async () => {
+        const store = await setup();
+        const slot = `wf-${randomUUID()}`;
+        await store.takeRunSlot(slot, { ...ask("lost"), max: 1, until: T0 + 1_000 });
+        const at = (now: number) => store.takeRunSlot(slot, { ...ask("next"), max: 1, now });
+        expect(await at(T0 + 999)).toEqual({ acquired: false, soonestExpiry: T0 + 1_000 });
+        expect(await at(T0 + 1_000)).toEqual({ acquired: true });
+        expect(Object.keys(await store.readRunSlots(slot))).toEqual(["next"]);
+      });
+
+      it("grants exactly max slots to many runs asking at once", async () => {
+        const store = await setup();
+        const slot = `wf-${randomUUID()}`;
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.takeRunSlot(slot, { ...ask(`run-${i}`), max: 3 }),
+          ),
+        );
+        expect(answers.filter((a) => a.acquired)).toHaveLength(3);
+        expect(Object.keys(await store.readRunSlots(slot))).toHaveLength(3);
       });
     });
 

@@ -15,6 +15,8 @@
  * which the next step is decided (the bucket was idle, or is empty). The conditions mirror the
  * pure functions in src/resilience; the contract suite holds both stores to the same results.
  *
+ * The slots of workflows' concurrency limits live beside them (run-slot-store.ts).
+ *
  * Items carry no TTL: they are a few hundred bytes per service. DynamoDB takes about 1,000
  * writes a second on one item, which bounds a rate-limited or capped service's calls per
  * second across all workers.
@@ -34,8 +36,10 @@ import {
   ContentionError,
   type GuardStore,
   type PutResult,
+  type RunSlotStore,
   type Versioned,
 } from "../../resilience/guard-store.js";
+import { createDynamoRunSlotStore } from "./run-slot-store.js";
 import { SAGA_TABLE } from "./saga-table.js";
 import { isSdkError, storeError } from "./store-errors.js";
 
@@ -91,7 +95,9 @@ function breakerOf(item: Item | undefined, service: string): Versioned | undefin
  * @example
  * const store = createDynamoGuardStore({ client: new DynamoDBClient({}), tableName: "maestro-prod" });
  */
-export function createDynamoGuardStore(options: DynamoGuardStoreOptions): GuardStore {
+export function createDynamoGuardStore(
+  options: DynamoGuardStoreOptions,
+): GuardStore & RunSlotStore {
   const { client, tableName } = options;
   // The last bucket clock and line ends seen, per service: they only pick which of two
   // conditional updates to try first (a wrong pick costs one failed request, not a wrong result).
@@ -125,6 +131,7 @@ export function createDynamoGuardStore(options: DynamoGuardStoreOptions): GuardS
   }
 
   return {
+    ...createDynamoRunSlotStore(options),
     async readBreaker(service) {
       try {
         const out = await client.send(

@@ -5,9 +5,10 @@
  * share nor mutate what is stored, as with a real store.
  */
 import { FULL_PACE, type Pace, slowedPace, takeToken } from "../../resilience/bucket.js";
-import type { GuardStore, Versioned } from "../../resilience/guard-store.js";
+import type { GuardStore, RunSlotStore, Versioned } from "../../resilience/guard-store.js";
 import { acquireLease, type Leases } from "../../resilience/inflight.js";
 import { joinLine } from "../../resilience/line.js";
+import { takeSlot } from "../../resilience/run-slots.js";
 
 interface ServiceState {
   breaker?: { version: number; json: string };
@@ -18,7 +19,7 @@ interface ServiceState {
   lines: { bucket?: number; inflight?: number };
 }
 
-export function createMemoryGuardStore(): GuardStore {
+export function createMemoryGuardStore(): GuardStore & RunSlotStore {
   const services = new Map<string, ServiceState>();
   const of = (service: string): ServiceState => {
     let state = services.get(service);
@@ -28,6 +29,7 @@ export function createMemoryGuardStore(): GuardStore {
     }
     return state;
   };
+  const slots = new Map<string, Leases>();
   const breaker = (service: string): Versioned | undefined => {
     const record = services.get(service)?.breaker;
     return record && { version: record.version, state: JSON.parse(record.json) };
@@ -78,6 +80,22 @@ export function createMemoryGuardStore(): GuardStore {
       const { [id]: _released, ...rest } = s.leases;
       s.leases = rest;
       if (averageMs !== undefined) s.averageMs = averageMs;
+    },
+
+    async takeRunSlot(slot, { now, max, id, until }) {
+      const decision = takeSlot(slots.get(slot), now, max, { id, until });
+      if (!decision.acquired) return { acquired: false, soonestExpiry: decision.soonestExpiry };
+      slots.set(slot, decision.leases);
+      return { acquired: true };
+    },
+
+    async releaseRunSlot(slot, runId) {
+      const { [runId]: _released, ...rest } = slots.get(slot) ?? {};
+      slots.set(slot, rest);
+    },
+
+    async readRunSlots(slot) {
+      return { ...slots.get(slot) };
     },
 
     async joinLine(service, line, { from, spacingMs }) {
