@@ -105,6 +105,9 @@ export type Trigger =
     }
   | { readonly kind: "queue"; readonly queue: string };
 
+/** A compiled `sensitive:` entry: `input.cards.*.number` is `["input", "cards", "*", "number"]`. */
+export type SensitivePath = readonly string[];
+
 export interface Workflow {
   readonly name: string;
   readonly version: string;
@@ -121,6 +124,11 @@ export interface Workflow {
   /** Output name → the step that produces it. */
   readonly outputs: ReadonlyMap<string, string>;
   readonly output?: CompiledValue;
+  /**
+   * Paths whose values are masked wherever a run is read (API, logs, spans): each is the
+   * root (`input` or a step output name) followed by keys, `*` matching any key or index.
+   */
+  readonly sensitive: readonly SensitivePath[];
   readonly triggers: readonly Trigger[];
   /** The file it was loaded from, for messages. */
   readonly file: string;
