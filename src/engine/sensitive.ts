@@ -25,6 +25,8 @@ export interface SensitiveRedactor {
   mask(root: string, document: unknown): unknown;
   /** Any value with every learnt sensitive string replaced where it occurs. */
   scrub<T>(value: T): T;
+  /** The learnt strings, longest first (for telemetry that redacts by value). */
+  values(): readonly string[];
 }
 
 function pathsUnder(paths: readonly SensitivePath[], root: string): SensitivePath[] {
@@ -100,6 +102,7 @@ export function createSensitiveRedactor(paths: readonly SensitivePath[]): Sensit
       return pathsUnder(paths, root).reduce(replaceAt, document);
     },
     scrub: <T>(value: T) => (ordered.length === 0 ? value : (scrubValue(value) as T)),
+    values: () => ordered,
   };
 }
 
