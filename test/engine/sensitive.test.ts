@@ -3,6 +3,7 @@
  * step outputs, and — for strings of 4 or more characters — wherever they are echoed.
  */
 import { describe, expect, it } from "vitest";
+import { summarize } from "../../src/cli/execute.js";
 import type { SagaEvent } from "../../src/engine/events.js";
 import { createSensitiveRedactor, MIN_ECHO_LENGTH, REDACTED } from "../../src/engine/sensitive.js";
 import { createEventRedactor, redactRunState } from "../../src/engine/sensitive-run.js";
@@ -165,5 +166,14 @@ describe("redactRunState and createEventRedactor", () => {
     const last = redact(events[3] as SagaEvent);
     expect(JSON.stringify(last)).not.toContain(CARD);
     expect(JSON.stringify(last)).not.toContain("tok_abcdef");
+  });
+
+  it("maestro execute prints the run's failure with its sensitive values masked", () => {
+    if (!state) throw new Error("no state");
+    const printed = summarize(wf, state);
+    expect(printed.error).toEqual({
+      code: "internal",
+      message: `${REDACTED} and ${REDACTED} and ${REDACTED}`,
+    });
   });
 });
