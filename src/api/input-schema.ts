@@ -7,6 +7,7 @@
  * (`email`, `date-time`, `uuid`, …) as well.
  */
 import { type OutputUnit, Validator } from "@cfworker/json-schema";
+import { createSensitiveRedactor } from "../engine/sensitive.js";
 import type { Workflow } from "../workflow/model.js";
 import { problem } from "./problem.js";
 
@@ -60,10 +61,14 @@ export function checkInput(workflow: Workflow, input: unknown): void {
   const first = shown.find((e) => !AT_PARENT.has(e.keyword)) ?? shown[0];
   const field = first ? fieldOf(first, schema, input) : "";
   const messages = shown.map((e) => `${pathOf(e.instanceLocation) || "input"}: ${e.error}`);
+  // The validator's messages may quote the value at fault: never a sensitive one.
+  const redactor = createSensitiveRedactor(workflow.sensitive);
+  redactor.learn("input", input);
+  const detail = redactor.scrub(messages.join("; "));
   throw problem(
     422,
     "invalid_input",
-    `the input does not match ${workflow.name}'s input_schema: ${messages.join("; ")}`,
+    `the input does not match ${workflow.name}'s input_schema: ${detail}`,
     field ? `input.${field}` : "input",
   );
 }

@@ -7,6 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus, type RunTrace } from "../engine/events.js";
+import { createEventRedactor, redactRunState } from "../engine/sensitive-run.js";
 import { fold, type RunState } from "../engine/state.js";
 import type { LoggedEvent, RunPage } from "../ports/saga-log.js";
 import { MissingRunError } from "../runtime/run-context.js";
@@ -81,6 +82,13 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+async function* redacted(
+  events: AsyncIterable<LoggedEvent>,
+  redact: (event: LoggedEvent) => LoggedEvent,
+): AsyncIterable<LoggedEvent> {
+  for await (const event of events) yield redact(event);
+}
+
 export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations {
   const controlDeps = {
     log: deps.log,
@@ -96,6 +104,15 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
     const state = loaded && fold(loaded.snapshot, loaded.events);
     if (!state) throw problem(404, "not_found", `run ${runId} not found`);
     return state;
+  }
+
+  /**
+   * The run as callers see it: the values its workflow version marks `sensitive` masked.
+   * Every operation returns states through here, so neither API can show them raw.
+   */
+  async function shown(state: RunState): Promise<RunState> {
+    const workflow = await deps.workflows.get(state.workflow, state.version);
+    return workflow ? redactRunState(workflow, state) : state;
   }
 
   /** Loads a run and checks the caller may act on its workflow. */
@@ -158,7 +175,7 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
           `Idempotency-Key "${key}" was used for a different request`,
         );
       }
-      return { state, created: started.created };
+      return { state: await shown(state), created: started.created };
     },
 
     async list(authorize, request) {
@@ -184,31 +201,35 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
       });
     },
 
-    read: (authorize, runId) => authorized(authorize, "runs:read", runId),
+    read: async (authorize, runId) => shown(await authorized(authorize, "runs:read", runId)),
 
     async cancel(authorize, runId, reason) {
       await authorized(authorize, "runs:cancel", runId);
-      return cancelRun(controlDeps, runId, reason);
+      return shown(await cancelRun(controlDeps, runId, reason));
     },
 
     async redrive(authorize, runId, options) {
       await authorized(authorize, "runs:redrive", runId);
-      return redriveRun(controlDeps, runId, options).catch((error: unknown) => {
+      const state = await redriveRun(controlDeps, runId, options).catch((error: unknown) => {
         throw redriveProblem(error) ?? error;
       });
+      return shown(state);
     },
 
     async signal(authorize, runId, name, payload) {
       await authorized(authorize, "runs:signal", runId);
-      return signalRun(controlDeps, runId, name, payload);
+      return shown(await signalRun(controlDeps, runId, name, payload));
     },
 
     async events(authorize, runId, afterSeq, signal) {
-      await authorized(authorize, "runs:read", runId);
+      const state = await authorized(authorize, "runs:read", runId);
       if (!deps.log.events) {
         throw problem(501, "not_supported", "this store does not serve event streams");
       }
-      return follow(runId, Number.isInteger(afterSeq) && afterSeq > 0 ? afterSeq : 0, signal);
+      const workflow = await deps.workflows.get(state.workflow, state.version);
+      const after = Number.isInteger(afterSeq) && afterSeq > 0 ? afterSeq : 0;
+      const events = follow(runId, after, signal);
+      return workflow ? redacted(events, createEventRedactor(workflow, state)) : events;
     },
   };
 }

@@ -8,6 +8,7 @@ import { createLocalSecrets } from "../adapters/secrets/local-secrets.js";
 import { createConnectCaller } from "../callers/connect-caller.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { createHttpCaller } from "../callers/http-caller.js";
+import { redactRunState } from "../engine/sensitive-run.js";
 import type { RunState } from "../engine/state.js";
 import type { Logger } from "../ports/logger.js";
 import { createCallGuard } from "../resilience/index.js";
@@ -66,7 +67,9 @@ async function overrides(values: { endpoint?: string[]; "endpoints-file"?: strin
 }
 
 /** What `execute` prints: the run's result, and on failure what failed and what was undone. */
-export function summarize(workflow: Workflow, state: RunState): Record<string, unknown> {
+export function summarize(workflow: Workflow, run: RunState): Record<string, unknown> {
+  // What is printed is what a reader of the API would see: sensitive values masked.
+  const state = redactRunState(workflow, run);
   const summary: Record<string, unknown> = { runId: state.runId, status: state.status };
   if (state.status === "succeeded") summary.output = state.output ?? null;
   if (state.failure) {

@@ -22,8 +22,8 @@ export interface CallRequest {
    */
   readonly trace?: RunTrace;
   /**
-   * Values that must not appear in telemetry (the call's resolved secrets): a span attribute
-   * that contains one is redacted.
+   * Values that must not appear in telemetry (the call's resolved secrets and the run's
+   * `sensitive` values): a span attribute that contains one is redacted.
    */
   readonly sensitive?: readonly string[];
   /** The call must end within this many milliseconds. */

@@ -1,7 +1,8 @@
 /** Removes secret values from what a service returned, before anything is recorded. */
+import { REDACTED } from "../engine/sensitive.js";
 import type { CallResult } from "../ports/service-caller.js";
 
-export const REDACTED = "[redacted]";
+export { REDACTED };
 
 function scrub(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === "string") {

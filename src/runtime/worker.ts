@@ -14,6 +14,7 @@ import { type Command, commandKey, commands, toTask } from "../engine/commands.j
 import { FINAL_STATUSES } from "../engine/events.js";
 import { callOf, prepareCall, secretNames } from "../engine/request.js";
 import { type Outcome, onDeferral, onOutcome } from "../engine/results.js";
+import { runRedactor } from "../engine/sensitive-run.js";
 import { type ErrorInfo, MaestroError, PayloadTooLargeError } from "../errors.js";
 import { traceIdOf } from "../observability/trace-context.js";
 import { type CallGuard, openGate } from "../ports/call-guard.js";
@@ -97,7 +98,11 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   type Attempted = { result: CallResult } | { refused: { retryAt: number; reason: string } };
 
-  async function call(ctx: LoadedContext, command: Command): Promise<Attempted> {
+  async function call(
+    ctx: LoadedContext,
+    command: Command,
+    sensitive: readonly string[],
+  ): Promise<Attempted> {
     const step = ctx.workflow.stepsById.get(command.stepId);
     if (command.kind === "step" && step?.sleepMs !== undefined)
       return { result: { ok: true, output: null } };
@@ -120,7 +125,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     const admission = await guard.admit({ ...call.service, timeoutMs: call.timeoutMs }, now());
     if (!admission.admitted) return { refused: admission };
     const secretValues = Object.values(resolved.values);
-    const result = await invoke(ctx, command, call, secretValues);
+    // Client spans redact by value: the run's sensitive values as well as the call's secrets.
+    const result = await invoke(ctx, command, call, [...secretValues, ...sensitive]);
     await admission.done(result.ok ? { ok: true } : { ok: false, error: result.error });
     // A service that echoes a secret back must not get it into the saga log.
     return { result: secretValues.length > 0 ? redactResult(result, secretValues) : result };
@@ -186,11 +192,13 @@ export function createWorker(deps: WorkerDeps): Worker {
     if ("recorded" in admitted) return admitted.recorded;
     ctx = admitted.proceed;
     const startedAt = now();
+    // A service's error may quote what it was sent: spans and log lines show it redacted.
+    const redactor = runRedactor(ctx.workflow, ctx.state);
     const attempted = await inAttemptSpan(
       ctx.state,
       command,
-      () => call(ctx, command),
-      (a) => ("refused" in a ? { deferred: a.refused.reason } : a.result),
+      () => call(ctx, command, redactor.values()),
+      (a) => ("refused" in a ? { deferred: a.refused.reason } : redactor.scrub(a.result)),
     );
     if ("refused" in attempted) return defer(ctx, command, attempted.refused, log);
     const { result } = attempted;
@@ -203,7 +211,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     };
     log[result.ok ? "info" : "warn"](result.ok ? "call succeeded" : "call failed", {
       durationMs: now() - startedAt,
-      ...(!result.ok && { error: { code: result.error.code, message: result.error.message } }),
+      ...(!result.ok && {
+        error: { code: result.error.code, message: redactor.scrub(result.error.message) },
+      }),
     });
     try {
       return await write(ctx, (w, s) => onOutcome(w, s, outcome, now(), random));

@@ -32,6 +32,7 @@ import {
 import { checkReferences, type Reference } from "./references.js";
 import { parseSchedule } from "./schedule.js";
 import { type RawCompensate, type RawService, type RawWorkflow, triggerSchema } from "./schema.js";
+import { compileSensitive } from "./sensitive-paths.js";
 import type { ShapeResult } from "./shape.js";
 
 const HTTP_METHOD = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\/\S*$/;
@@ -260,6 +261,7 @@ export function compileWorkflow(
   }
   const triggers = compileTriggers(raw.triggers, ctx);
   const concurrency = compileConcurrency(raw.concurrency, ctx);
+  const sensitive = compileSensitive(raw.sensitive, outputs, ctx);
 
   if (out.length > 0) return { diagnostics: out };
   const dependents = new Map<string, string[]>(order.map((id) => [id, []]));
@@ -277,6 +279,7 @@ export function compileWorkflow(
     dependents,
     outputs,
     ...(output && { output }),
+    sensitive,
     triggers,
     ...(concurrency && { concurrency }),
     file,

@@ -119,6 +119,9 @@ export interface ConcurrencyPolicy {
   readonly key?: Template;
 }
 
+/** A compiled `sensitive:` entry: `input.cards.*.number` is `["input", "cards", "*", "number"]`. */
+export type SensitivePath = readonly string[];
+
 export interface Workflow {
   readonly name: string;
   readonly version: string;
@@ -135,6 +138,11 @@ export interface Workflow {
   /** Output name → the step that produces it. */
   readonly outputs: ReadonlyMap<string, string>;
   readonly output?: CompiledValue;
+  /**
+   * Paths whose values are masked wherever a run is read (API, logs, spans): each is the
+   * root (`input` or a step output name) followed by keys, `*` matching any key or index.
+   */
+  readonly sensitive: readonly SensitivePath[];
   readonly triggers: readonly Trigger[];
   /** Maximum concurrent runs. @default no limit */
   readonly concurrency?: ConcurrencyPolicy;

@@ -315,6 +315,13 @@ export const workflowSchema = z
       .optional(z.record(z.string(), z.unknown()))
       .check(describe("A JSON Schema the run's input must satisfy.")),
     services: z._default(z.record(identifier, serviceSchema), {}),
+    sensitive: z
+      .optional(z.array(z.string()))
+      .check(
+        describe(
+          "Dot paths whose values are [redacted] wherever runs are read: input.card.number, charge.card_token, input.cards.*.number, or a whole step output (charge).",
+        ),
+      ),
     steps: z.array(z.union([stepSchema, parallelGroupSchema])).check(z.minLength(1)),
     output: z.optional(valueTree).check(describe("The run's result, built from step outputs.")),
     triggers: z.optional(z.array(triggerSchema)),

@@ -93,6 +93,14 @@ const FIXTURES: Record<string, string[]> = {
     '23:18: depends_on: unknown step "strat" (did you mean "start"?)',
     '27:17: depends_on: unknown step "fann" (did you mean "fan"?)',
   ],
+  "sensitive.yaml": [
+    // At the list item; a typo of a step's output or of input gets a suggestion.
+    '16:5: sensitive: "chrage.card_token" starts with "chrage", which is neither input nor a step\'s output (did you mean "charge"?)',
+    '17:5: sensitive: "imput.card" starts with "imput", which is neither input nor a step\'s output (did you mean "input"?)',
+    '18:5: sensitive: "input..number" has an empty segment; write dot-separated keys, * for any key or index',
+    '19:5: sensitive: "input.card[0]" has "card[0]"; write dot-separated keys, * for any key or index',
+    '20:5: sensitive: "" has an empty segment; write dot-separated keys, * for any key or index',
+  ],
   "broken_onboarding.yaml": [
     "8:14: services.auth_service.timeout: must be a duration such as 200ms, 5s, 10m, 1h",
     '10:11: services.crm_service.type: must be one of grpc, http, connect, grpc-web (did you mean "http"?)',

@@ -6,6 +6,7 @@
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { RUN_STATUSES, type RunStatus } from "../../engine/events.js";
+import { redactRunState } from "../../engine/sensitive-run.js";
 import { fold, type RunState } from "../../engine/state.js";
 import type { Clock } from "../../ports/clock.js";
 import type { SagaLog } from "../../ports/saga-log.js";
@@ -37,7 +38,8 @@ export function sendPage(c: Context, html: string, status: ContentfulStatusCode 
 /** The page of a run already loaded and authorized (also used by `GET /v1/runs/{id}`). */
 export async function sendRunPage(c: Context, deps: UiDeps, state: RunState): Promise<Response> {
   const workflow = await deps.workflows.get(state.workflow, state.version);
-  return sendPage(c, runPage(runView(workflow, state), deps.clock.now()));
+  const shown = workflow ? redactRunState(workflow, state) : state;
+  return sendPage(c, runPage(runView(workflow, shown), deps.clock.now()));
 }
 
 export function uiRoutes(app: Hono, deps: UiDeps, auth: Auth): void {
