@@ -29,7 +29,8 @@ export interface SensitiveRedactor {
   values(): readonly string[];
 }
 
-function pathsUnder(paths: readonly SensitivePath[], root: string): SensitivePath[] {
+/** The paths rooted at `root` (`input` or an output name), relative to it. */
+export function pathsUnder(paths: readonly SensitivePath[], root: string): SensitivePath[] {
   return paths.filter((p) => p[0] === root).map((p) => p.slice(1));
 }
 
@@ -51,19 +52,22 @@ function select(value: unknown, path: SensitivePath, visit: (v: unknown) => void
   }
 }
 
-function replaceAt(value: unknown, path: SensitivePath): unknown {
+/** `value` with each value a relative path selects replaced by `replace(it)`; a copy. */
+export function mapAt(
+  value: unknown,
+  path: SensitivePath,
+  replace: (selected: unknown) => unknown,
+  /** Values not to look inside (already replaced ones). */
+  opaque: (value: unknown) => boolean = () => false,
+): unknown {
   const [head, ...rest] = path;
-  if (head === undefined) return REDACTED;
-  if (Array.isArray(value)) {
-    return value.map((v, i) => (head === "*" || head === String(i) ? replaceAt(v, rest) : v));
-  }
+  if (head === undefined) return replace(value);
+  if (opaque(value)) return value;
+  const next = (key: string, v: unknown) =>
+    head === "*" || head === key ? mapAt(v, rest, replace, opaque) : v;
+  if (Array.isArray(value)) return value.map((v, i) => next(String(i), v));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        head === "*" || head === k ? replaceAt(v, rest) : v,
-      ]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, next(k, v)]));
   }
   return value;
 }
@@ -99,7 +103,7 @@ export function createSensitiveRedactor(paths: readonly SensitivePath[]): Sensit
       ordered = [...known].sort((a, b) => b.length - a.length);
     },
     mask(root, document) {
-      return pathsUnder(paths, root).reduce(replaceAt, document);
+      return pathsUnder(paths, root).reduce((d, p) => mapAt(d, p, () => REDACTED), document);
     },
     scrub: <T>(value: T) => (ordered.length === 0 ? value : (scrubValue(value) as T)),
     values: () => ordered,

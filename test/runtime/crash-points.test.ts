@@ -9,6 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { createMemorySagaLog } from "../../src/adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../../src/adapters/memory/memory-task-queue.js";
+import { sealedSagaLog } from "../../src/adapters/sealing/sealed-saga-log.js";
+import { generateSealingKey, parseSealingKeys } from "../../src/adapters/sealing/sealing-keys.js";
 import { FINAL_STATUSES } from "../../src/engine/events.js";
 import { fold } from "../../src/engine/state.js";
 import { silentLogger } from "../../src/ports/logger.js";
@@ -24,6 +26,8 @@ import { createFakeClock } from "../helpers/fake-clock.js";
 import { createFakeServices, failure } from "../helpers/fake-services.js";
 import { recordingLog } from "../helpers/recording-log.js";
 import { workflowFile } from "../helpers/workflows.js";
+
+const SEALING_KEYS = parseSealingKeys(generateSealingKey(), "test key");
 
 type Boundary = "before_call" | "after_call" | "after_checkpoint" | "mid_compensation";
 const BOUNDARIES: Boundary[] = [
@@ -80,13 +84,13 @@ const SCENARIOS: Scenario[] = [
   {
     name: "order_processing (shipped)",
     file: "examples/workflows/order_processing.yaml",
-    input: { order_id: "o1", items: [], amount_cents: 100, address: "here" },
+    input: { order_id: "o1", items: [], amount_cents: 100, address: "1 Rue de la Paix, Paris" },
     expected: "succeeded",
   },
   {
     name: "order_processing (shipping refused)",
     file: "examples/workflows/order_processing.yaml",
-    input: { order_id: "o2", items: [], amount_cents: 100, address: "nowhere" },
+    input: { order_id: "o2", items: [], amount_cents: 100, address: "Nowhere Lane 404" },
     failing: "POST /shipments",
     expected: "compensated",
   },
@@ -144,7 +148,10 @@ async function simulate(
       return result;
     },
   };
-  const memoryLog = recordingLog(createMemorySagaLog({ clock }));
+  // Sealed as on every durable store: order_processing marks the address sensitive.
+  const stored = createMemorySagaLog({ clock });
+  const workflows = staticWorkflows([workflow]);
+  const memoryLog = recordingLog(sealedSagaLog(stored, { keys: SEALING_KEYS, workflows }));
   const log: SagaLog = {
     ...memoryLog,
     async append(runId, seq, events, options) {
@@ -158,7 +165,6 @@ async function simulate(
     ...memoryQueue,
     send: (tasks) => memoryQueue.send([...tasks, ...tasks]),
   };
-  const workflows = staticWorkflows([workflow]);
   const worker = createWorker({
     log,
     queue,
@@ -199,7 +205,8 @@ async function simulate(
   }
   const loaded = await log.load(runId);
   const state = loaded && fold(loaded.snapshot, loaded.events);
-  return { state, history: memoryLog.history(runId), services, counters, crashes };
+  const atRest = JSON.stringify(await stored.load(runId));
+  return { state, history: memoryLog.history(runId), services, counters, crashes, atRest };
 }
 
 describe.each(SCENARIOS)("crash points: $name", (scenario) => {
@@ -210,7 +217,7 @@ describe.each(SCENARIOS)("crash points: $name", (scenario) => {
     let runs = 0;
     for (const at of BOUNDARIES) {
       for (let nth = 1; nth <= clean.counters[at]; nth++) {
-        const { state, history, services, crashes } = await simulate(workflow, scenario, {
+        const { state, history, services, crashes, atRest } = await simulate(workflow, scenario, {
           at,
           nth,
         });
@@ -218,6 +225,13 @@ describe.each(SCENARIOS)("crash points: $name", (scenario) => {
         runs++;
         expect(crashes, where).toBe(1);
         expect(state?.status, where).toBe(scenario.expected);
+        // The engine worked on the clear input; the store holds it sealed.
+        expect(state?.input, where).toEqual(scenario.input);
+        if (workflow.sensitive.length > 0) {
+          const { address } = scenario.input as { address: string };
+          expect(atRest, where).not.toContain(address);
+          expect(atRest, where).toContain('"$sealed"');
+        }
 
         // Each step's outcome is recorded once.
         const outcomes = history.filter(
