@@ -94,7 +94,7 @@ export const serveCommand: Command = {
       level: values.debug ? "debug" : "info",
       write: (l) => io.stderr(`${l}\n`),
     });
-    const store = await openStore(values.store, resolve(io.cwd, values.data)).catch(
+    const store = await openStore(values.store, resolve(io.cwd, values.data), io.env).catch(
       (error: Error) => {
         throw new UsageError(error.message);
       },

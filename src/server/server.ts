@@ -10,6 +10,7 @@ import type { Http2ServerResponse } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { getRequestListener } from "@hono/node-server";
 import { createMemoryGuardStore } from "../adapters/memory/memory-guard-store.js";
+import { sealedSagaLog } from "../adapters/sealing/sealed-saga-log.js";
 import { type ApiDeps, createApi } from "../api/app.js";
 import type { Auth } from "../api/auth.js";
 import { routerOptions, runServiceRoutes } from "../api/connect-service.js";
@@ -64,7 +65,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, logger } = options;
   const workflows = registryCatalog(store.registry, staticWorkflows(options.workflows ?? []));
   const metrics = createMetrics();
-  const log = observedLog(store.log, metrics, workflows);
+  const log = observedLog(
+    store.sealing ? sealedSagaLog(store.log, { keys: store.sealing, workflows }) : store.log,
+    metrics,
+    workflows,
+  );
   // Slots live in this process; the runs that hold them are in the store, which may be durable.
   const admission = createRunAdmission({ store: createMemoryGuardStore(), clock, logger });
   await restoreRunSlots({ log, workflows, admission });
