@@ -24,6 +24,12 @@ export const BUNDLE = {
   externals: ["@aws-sdk/*"],
   /** Prefer packages' ESM builds; fall back to CommonJS. */
   mainFields: ["module", "main"],
+  /**
+   * Module substitutions, relative to the project root. yaml's `node` export is CommonJS,
+   * which esbuild cannot tree-shake; its `default` export is the same code as ES modules
+   * (about 17 KB less per bundle).
+   */
+  alias: { yaml: "./node_modules/yaml/browser/index.js" },
   /** Bundled CommonJS code may call `require` for Node built-ins; ESM has none. */
   banner:
     "import { createRequire as __maestroCreateRequire } from 'node:module'; const require = __maestroCreateRequire(import.meta.url);",

@@ -51,6 +51,8 @@ for (const id of FUNCTION_IDS) {
     external: [...BUNDLE.externals],
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
+    alias: { ...BUNDLE.alias },
+    absWorkingDir: REPO_ROOT,
     logLevel: "error",
   });
   const code =

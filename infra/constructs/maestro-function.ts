@@ -102,6 +102,9 @@ export class MaestroFunction extends Construct {
         externalModules: [...BUNDLE.externals],
         mainFields: [...BUNDLE.mainFields],
         banner: BUNDLE.banner,
+        esbuildArgs: {
+          "--alias": Object.entries(BUNDLE.alias).map(([from, to]) => `${from}=${to}`),
+        },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
