@@ -8,6 +8,7 @@ import { HttpApi } from "./constructs/http-api.js";
 import type { FunctionRuntime } from "./constructs/maestro-function.js";
 import { QueueWorker } from "./constructs/queue-worker.js";
 import { SagaTable } from "./constructs/saga-table.js";
+import { SealingKey } from "./constructs/sealing-key.js";
 import { grantSecrets, workflowSecrets } from "./constructs/secret-access.js";
 import { Sweeper } from "./constructs/sweeper.js";
 import { WorkQueue } from "./constructs/work-queue.js";
@@ -48,6 +49,10 @@ export class MaestroStack extends Stack {
     const compensationQueue = queueFor("CompensationQueue", "compensation-tasks", "compensator");
     const runQueue = queueFor("RunQueue", "run-requests", "runTrigger");
 
+    const sealingKey = new SealingKey(this, "SealingKey", {
+      namePrefix: prefix,
+      protectData: config.protectData,
+    });
     const runtime: FunctionRuntime = {
       namePrefix: prefix,
       environment: {
@@ -55,6 +60,7 @@ export class MaestroStack extends Stack {
         MAESTRO_STEP_QUEUE_URL: stepQueue.queue.queueUrl,
         MAESTRO_COMPENSATION_QUEUE_URL: compensationQueue.queue.queueUrl,
         MAESTRO_RUN_QUEUE_URL: runQueue.queue.queueUrl,
+        MAESTRO_SEALING_KEY_SECRET: sealingKey.secret.secretArn,
         MAESTRO_WORKFLOWS_DIR: `/var/task/${BUNDLE.workflowsFolder}`,
         MAESTRO_TRACING: config.tracing,
         POWERTOOLS_SERVICE_NAME: prefix,
@@ -131,6 +137,11 @@ export class MaestroStack extends Stack {
         sweeper: sweeper.fn.function,
       },
     });
+
+    // Every function reads or writes runs, so every one opens and seals their sensitive values.
+    for (const fn of [api, stepWorker, compensator, runTrigger, sweeper]) {
+      sealingKey.grantRead(fn.fn.function);
+    }
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });

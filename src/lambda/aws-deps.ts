@@ -9,6 +9,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { createDynamoRunSlotStore } from "../adapters/dynamodb/run-slot-store.js";
 import { routeByKind } from "../adapters/routing-queue.js";
+import { sealedSagaLog } from "../adapters/sealing/sealed-saga-log.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { type Clock, systemClock } from "../ports/clock.js";
@@ -22,6 +23,7 @@ import { directoryWorkflows, type WorkflowCatalog } from "../runtime/workflow-so
 import { type LambdaConfig, readConfig } from "./config.js";
 import { lambdaLogger } from "./logger.js";
 import { createRunMetrics, meteredLog } from "./run-metrics.js";
+import { lambdaSealingKeys } from "./sealing.js";
 
 export interface AwsDeps {
   readonly config: LambdaConfig;
@@ -57,21 +59,21 @@ export async function createAwsDeps(
       wake: createSqsTaskQueue({ client: sqs, queueUrl: config.stepQueueUrl }),
       compensate: createSqsTaskQueue({ client: sqs, queueUrl: config.compensationQueueUrl }),
     });
+  const workflows = overrides.workflows ?? (await directoryWorkflows(config.workflowsDir));
+  const logger = overrides.logger ?? lambdaLogger();
   const deps: AwsDeps = {
     config,
     dynamo,
     sqs,
-    log:
-      overrides.log ??
-      meteredLog(createDynamoSagaLog({ client: dynamo, tableName: config.tableName }), runMetrics),
+    log: overrides.log ?? (await sagaLog(config, dynamo, workflows, logger)),
     queue,
     // Only the workers call services; the other functions get a caller and a secret store
     // that have none, so their bundles leave the gRPC and HTTP clients and the secrets
     // providers out.
     caller: overrides.caller ?? dispatchByType({}),
-    workflows: overrides.workflows ?? (await directoryWorkflows(config.workflowsDir)),
+    workflows,
     clock: overrides.clock ?? systemClock,
-    logger: overrides.logger ?? lambdaLogger(),
+    logger,
     newId: overrides.newId ?? randomUUID,
     secrets: overrides.secrets ?? noSecrets,
     admission:
@@ -83,6 +85,19 @@ export async function createAwsDeps(
       }),
   };
   return deps;
+}
+
+/** The table's saga log, sealing sensitive values when a key is configured, and metered. */
+async function sagaLog(
+  config: LambdaConfig,
+  dynamo: DynamoDBClient,
+  workflows: WorkflowCatalog,
+  logger: Logger,
+): Promise<SagaLog> {
+  const table = createDynamoSagaLog({ client: dynamo, tableName: config.tableName });
+  const keys = await lambdaSealingKeys(config, workflows, logger);
+  const log = keys ? sealedSagaLog(table, { keys, workflows }) : table;
+  return meteredLog(log, runMetrics);
 }
 
 let cached: Promise<AwsDeps> | undefined;

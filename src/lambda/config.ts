@@ -9,6 +9,10 @@ export interface LambdaConfig {
   readonly endpoint?: string;
   /** The api refuses new runs with 429 while more tasks than this wait in the step queue. */
   readonly maxBacklog?: number;
+  /** Key material that seals sensitive values in the saga log (tests, the local harness). */
+  readonly sealingKey?: string;
+  /** The Secrets Manager secret (ARN or name) holding that key material: how the stack sets it. */
+  readonly sealingKeySecret?: string;
 }
 
 export function readConfig(
@@ -27,6 +31,8 @@ export function readConfig(
     workflowsDir: env.MAESTRO_WORKFLOWS_DIR ?? "/var/task/workflows",
     ...(env.MAESTRO_AWS_ENDPOINT && { endpoint: env.MAESTRO_AWS_ENDPOINT }),
     ...(env.MAESTRO_MAX_BACKLOG && { maxBacklog: positiveInteger(env, "MAESTRO_MAX_BACKLOG") }),
+    ...(env.MAESTRO_SEALING_KEY && { sealingKey: env.MAESTRO_SEALING_KEY }),
+    ...(env.MAESTRO_SEALING_KEY_SECRET && { sealingKeySecret: env.MAESTRO_SEALING_KEY_SECRET }),
   };
 }
 

@@ -60,6 +60,8 @@ function grantsOf(s: Synthesized, fn: FunctionId): string[] {
   return lines.sort();
 }
 
+const SEALING_KEY_REF = JSON.stringify({ Ref: "SealingKeySecret7F7A2744" });
+
 function expectedGrants(prefix: string, fn: FunctionId, traced: boolean): string[] {
   const access = ACCESS[fn];
   const queueName = { step: "step-tasks", compensation: "compensation-tasks", run: "run-requests" };
@@ -93,6 +95,9 @@ function expectedGrants(prefix: string, fn: FunctionId, traced: boolean): string
       lines.push(`sqs:${action} ${queue}`);
     }
   }
+  // Every function reads or writes the saga log, whose sensitive values are sealed with one key.
+  for (const action of ["DescribeSecret", "GetSecretValue"])
+    lines.push(`secretsmanager:${action} ${SEALING_KEY_REF}`);
   // Failed scheduled starts go to the schedules' DLQ (the function's async failure destination).
   if (fn === "runTrigger") lines.push(`sqs:SendMessage ${prefix}-schedule-dlq`);
   return lines.sort();

@@ -51,6 +51,32 @@ describe("the saga table", () => {
   });
 });
 
+describe("the sealing key", () => {
+  it("is a generated secret per environment, named to every function, retained in prod only", () => {
+    for (const [s, prefix, policy] of [
+      [devStack, "maestro-dev", "Delete"],
+      [prodStack, "maestro-prod", "Retain"],
+    ] as const) {
+      const secrets = s.template.findResources("AWS::SecretsManager::Secret");
+      expect(Object.keys(secrets)).toHaveLength(1);
+      const [id, secret] = Object.entries(secrets)[0] as [string, Record<string, unknown>];
+      expect(secret.DeletionPolicy).toBe(policy);
+      expect(secret.Properties).toMatchObject({
+        Name: `${prefix}/sealing-key`,
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+      for (const fn of FUNCTION_IDS) {
+        s.template.hasResourceProperties("AWS::Lambda::Function", {
+          FunctionName: `${prefix}-${FUNCTIONS[fn].name}`,
+          Environment: {
+            Variables: Match.objectLike({ MAESTRO_SEALING_KEY_SECRET: { Ref: id } }),
+          },
+        });
+      }
+    }
+  });
+});
+
 describe("the queues", () => {
   it("each have an encrypted, TLS-only DLQ and a visibility timeout of 6× their consumer's timeout", () => {
     const { template } = prodStack;

@@ -14,6 +14,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { LambdaEvent } from "hono/aws-lambda";
 import { createSagaTable } from "../../src/adapters/dynamodb/index.js";
+import { generateSealingKey } from "../../src/adapters/sealing/sealing-keys.js";
 import { createTaskQueues } from "../../src/adapters/sqs/index.js";
 import { createApiHandler } from "../../src/lambda/api-handler.js";
 import { type AwsDeps, createAwsDeps } from "../../src/lambda/aws-deps.js";
@@ -96,6 +97,8 @@ export interface HarnessOptions {
   readonly wrapLog?: (log: SagaLog) => SagaLog;
   /** `MAESTRO_MAX_BACKLOG` of the api function. */
   readonly maxBacklog?: number;
+  /** `MAESTRO_SEALING_KEY` of every function. @default a fresh key */
+  readonly sealingKey?: string;
 }
 
 export async function createHarness(
@@ -124,6 +127,8 @@ export async function createHarness(
       compensationQueueUrl: compensation.queueUrl,
       workflowsDir: "examples/workflows",
       ...(options.maxBacklog !== undefined && { maxBacklog: options.maxBacklog }),
+      // Every harness run seals its sensitive values, as a deployed stack does.
+      sealingKey: options.sealingKey ?? generateSealingKey(),
     },
     dynamo,
     sqs,
