@@ -1,5 +1,5 @@
 /** Removes secret values from what a service returned, before anything is recorded. */
-import { REDACTED } from "../engine/sensitive.js";
+import { REDACTED, type SensitiveRedactor } from "../engine/sensitive.js";
 import type { CallResult } from "../ports/service-caller.js";
 
 export { REDACTED };
@@ -28,4 +28,19 @@ export function redactResult(result: CallResult, secrets: readonly string[]): Ca
       ...(error.details !== undefined && { details: scrub(error.details, secrets) }),
     },
   };
+}
+
+/**
+ * `error` with the run's sensitive values masked in its message and stack, for an error
+ * about to leave the run for a log line or a queue's dead letter. The same object is
+ * returned (its class and code still tell callers whether to retry).
+ */
+export function scrubError(error: unknown, redactor: SensitiveRedactor): unknown {
+  if (!(error instanceof Error) || redactor.values().length === 0) return error;
+  const message = redactor.scrub(error.message);
+  if (message !== error.message) {
+    error.message = message;
+    if (error.stack !== undefined) error.stack = redactor.scrub(error.stack);
+  }
+  return error;
 }

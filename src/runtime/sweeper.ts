@@ -5,12 +5,14 @@
  */
 import { commands, toTask } from "../engine/commands.js";
 import { FINAL_STATUSES } from "../engine/events.js";
+import { runRedactor } from "../engine/sensitive-run.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunHeader, SagaLog } from "../ports/saga-log.js";
 import type { TaskSender } from "../ports/task-queue.js";
+import { scrubError } from "./redact.js";
 import { noRunLimits, type RunAdmission } from "./run-admission.js";
-import { loadRun, MissingRunError, settle } from "./run-context.js";
+import { type LoadedContext, loadRun, MissingRunError, settle } from "./run-context.js";
 import { delayed } from "./worker.js";
 import type { WorkflowSource } from "./workflow-source.js";
 
@@ -57,11 +59,14 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions): Promise<S
   const repaired = new Set<string>();
   for await (const header of activeRuns(deps.log)) {
     examined++;
+    let seen: LoadedContext | undefined;
     try {
       const now = deps.clock.now();
       const loaded = await loadRun(deps.log, deps.workflows, header.runId);
+      seen = loaded;
       const settled = await settle(deps.log, deps.workflows, loaded, () => deps.clock.now());
       const { ctx, fresh } = settled;
+      seen = ctx;
       if (settled.wrote && FINAL_STATUSES.has(ctx.state.status)) {
         await admission.release(ctx.workflow, ctx.state);
       }
@@ -89,6 +94,7 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions): Promise<S
       await deps.queue.send(due.map((c) => delayed(toTask(header.runId, c), c.notBefore, now)));
     } catch (error) {
       if (error instanceof MissingRunError) continue;
+      if (seen) scrubError(error, runRedactor(seen.workflow, seen.state));
       deps.logger.error("sweep of a run failed", {
         runId: header.runId,
         error: (error as Error).message,

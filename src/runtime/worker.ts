@@ -25,7 +25,7 @@ import { noSecrets, type SecretStore } from "../ports/secrets.js";
 import type { CallResult, ServiceCaller } from "../ports/service-caller.js";
 import type { OutgoingTask, Task, TaskSender } from "../ports/task-queue.js";
 import { createAdmittingWriter } from "./admitting-writer.js";
-import { redactResult } from "./redact.js";
+import { redactResult, scrubError } from "./redact.js";
 import { noRunLimits, type RunAdmission } from "./run-admission.js";
 import { type LoadedContext, loadRun, MissingRunError, type Recorded } from "./run-context.js";
 import { inAttemptSpan } from "./tracing.js";
@@ -273,8 +273,27 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       throw error;
     }
+    try {
+      await drive(ctx, task, options, (latest) => {
+        ctx = latest;
+      });
+    } catch (error) {
+      // The message may quote the run's values (a store refusing an item, a caller's error):
+      // it leaves for log lines and dead letters with the sensitive ones masked.
+      throw scrubError(error, runRedactor(ctx.workflow, ctx.state));
+    }
+  }
+
+  async function drive(
+    start: LoadedContext,
+    task: Task,
+    options: HandleOptions,
+    track: (ctx: LoadedContext) => void,
+  ): Promise<void> {
+    let ctx = start;
     const settled = await write(ctx, (workflow, state) => advance(workflow, state, now()));
     ctx = settled.ctx;
+    track(ctx);
     if (!settled.wrote && FINAL_STATUSES.has(ctx.state.status)) {
       // A task for a run that ended: its writer may have died before giving the slot back.
       await admission.release(ctx.workflow, ctx.state);
@@ -301,6 +320,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     for (let inline = 0; ; inline++) {
       const recorded = await runCommand(ctx, command);
       ctx = recorded.ctx;
+      track(ctx);
       const due = recorded.fresh.filter((c) => c.notBefore <= now());
       const canInline =
         inline < fastPathSteps &&
