@@ -8,6 +8,7 @@ import {
   percentile,
   runMaestro,
   runPlain,
+  sensitiveWorkflow,
   sequentialWorkflow,
 } from "./engine-bench.js";
 import { startNoopService } from "./noop-service.js";
@@ -63,6 +64,21 @@ try {
   console.log(`  around step ${LONG - 10}: ${fmt(late, 3)} ms`);
   console.log(`  ratio late/early:  ${fmt(late / early, 2)}`);
   console.log(`  whole run: ${fmt((LONG / long.wallMs) * 1000, 0)} steps/s`);
+
+  // The same run, its card number marked sensitive, with and without sealing at rest.
+  const cards = sensitiveWorkflow(STEPS, service.url);
+  // Polled rarely: every poll loads (and opens) the whole run, which is not the steps' cost.
+  const input = { card: "4111111111111111" };
+  await runMaestro(cards, 4, { input, sealed: true, pollMs: 100 });
+  const clear = await runMaestro(cards, 4, { input, pollMs: 100 });
+  const sealed = await runMaestro(cards, 4, { input, sealed: true, pollMs: 100 });
+  console.log(`\nSealing sensitive values at rest, ${STEPS} steps sending a sensitive card number`);
+  console.log(`  clear:  ${fmt((STEPS / clear.wallMs) * 1000, 0)} steps/s`);
+  console.log(`  sealed: ${fmt((STEPS / sealed.wallMs) * 1000, 0)} steps/s`);
+  console.log(`  ratio sealed/clear throughput: ${fmt(clear.wallMs / sealed.wallMs, 2)}`);
+  console.log(
+    `  sealing CPU per step: ${fmt((sealed.cpuMs - clear.cpuMs) / STEPS, 3)} ms; store loads beyond the runtime's: ${sealed.extraLoads} in ${STEPS} steps`,
+  );
 } finally {
   await service.close();
 }
