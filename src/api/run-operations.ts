@@ -7,9 +7,11 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus, type RunTrace } from "../engine/events.js";
-import { createEventRedactor, redactRunState } from "../engine/sensitive-run.js";
+import { createSensitiveRedactor, type SensitiveRedactor } from "../engine/sensitive.js";
+import { createEventRedactor, redactRunState, runRedactor } from "../engine/sensitive-run.js";
 import { fold, type RunState } from "../engine/state.js";
 import type { LoggedEvent, RunPage } from "../ports/saga-log.js";
+import { scrubError } from "../runtime/redact.js";
 import { MissingRunError } from "../runtime/run-context.js";
 import {
   cancelRun,
@@ -18,6 +20,7 @@ import {
   signalRun,
 } from "../runtime/run-control.js";
 import { startRun } from "../runtime/start-run.js";
+import type { Workflow } from "../workflow/model.js";
 import type { ApiDeps } from "./app.js";
 import type { Action } from "./auth.js";
 import { checkInput } from "./input-schema.js";
@@ -115,6 +118,28 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
     return workflow ? redactRunState(workflow, state) : state;
   }
 
+  /**
+   * `work` on a run, its errors masked of the run's sensitive values before they reach the
+   * 500 path's log line (a store refusing a write may quote the run's documents).
+   */
+  async function masking<T>(
+    state: RunState,
+    work: () => Promise<T>,
+    learn?: (redactor: SensitiveRedactor, workflow: Workflow) => void,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const workflow = await deps.workflows
+        .get(state.workflow, state.version)
+        .catch(() => undefined);
+      if (!workflow) throw error;
+      const redactor = runRedactor(workflow, state);
+      learn?.(redactor, workflow);
+      throw scrubError(error, redactor);
+    }
+  }
+
   /** Loads a run and checks the caller may act on its workflow. */
   async function authorized(authorize: Authorize, action: Action, runId: string) {
     const state = await loadState(runId);
@@ -159,7 +184,11 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
           ...(key !== undefined && { idempotencyKey: key }),
           ...(request.trace !== undefined && { trace: request.trace }),
         },
-      );
+      ).catch((error: unknown) => {
+        const redactor = createSensitiveRedactor(workflow.sensitive);
+        redactor.learn("input", request.input);
+        throw scrubError(error, redactor);
+      });
       const state = await loadState(started.runId).catch(() => {
         throw new MissingRunError(`run ${started.runId} not found`);
       });
@@ -204,21 +233,32 @@ export function createRunOperations(deps: ApiDeps, pollMs = 250): RunOperations 
     read: async (authorize, runId) => shown(await authorized(authorize, "runs:read", runId)),
 
     async cancel(authorize, runId, reason) {
-      await authorized(authorize, "runs:cancel", runId);
-      return shown(await cancelRun(controlDeps, runId, reason));
+      const state = await authorized(authorize, "runs:cancel", runId);
+      return shown(await masking(state, () => cancelRun(controlDeps, runId, reason)));
     },
 
     async redrive(authorize, runId, options) {
-      await authorized(authorize, "runs:redrive", runId);
-      const state = await redriveRun(controlDeps, runId, options).catch((error: unknown) => {
-        throw redriveProblem(error) ?? error;
-      });
+      const before = await authorized(authorize, "runs:redrive", runId);
+      const state = await masking(before, () => redriveRun(controlDeps, runId, options)).catch(
+        (error: unknown) => {
+          throw redriveProblem(error) ?? error;
+        },
+      );
       return shown(state);
     },
 
     async signal(authorize, runId, name, payload) {
-      await authorized(authorize, "runs:signal", runId);
-      return shown(await signalRun(controlDeps, runId, name, payload));
+      const state = await authorized(authorize, "runs:signal", runId);
+      const signalled = await masking(
+        state,
+        () => signalRun(controlDeps, runId, name, payload),
+        (redactor, workflow) => {
+          // The payload becomes the output of the step that waits for it.
+          const step = workflow.steps.find((s) => s.waitFor?.signal === name);
+          if (step?.output !== undefined) redactor.learn(step.output, payload);
+        },
+      );
+      return shown(signalled);
     },
 
     async events(authorize, runId, afterSeq, signal) {
