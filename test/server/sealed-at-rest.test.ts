@@ -14,6 +14,7 @@ import { silentLogger } from "../../src/ports/logger.js";
 import { SEALING_KEY_FILE } from "../../src/server/sealing-key.js";
 import { startServer } from "../../src/server/server.js";
 import { embeddedStore } from "../../src/server/stores.js";
+import { orderWorkflowText } from "../helpers/order-workflow.js";
 
 const ADDRESS = "17 Rue des Lilas, 69001 Lyon";
 let shop: Shop;
@@ -37,14 +38,6 @@ async function serve() {
   });
 }
 
-async function workflowText(): Promise<string> {
-  let text = await readFile("examples/workflows/order_processing.yaml", "utf8");
-  text = text.replace('version: "1.0"', 'version: "1.0.0"');
-  for (const [name, url] of Object.entries(shop.endpoints))
-    text = text.replace(`http://${name}:8080`, url);
-  return text;
-}
-
 async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   for (let i = 0; i < 200; i++) {
     const value = await read();
@@ -61,7 +54,7 @@ describe("serve seals sensitive values at rest", () => {
     try {
       const put = await fetch(`${server.url}/v1/workflows/order_processing/versions/1.0.0`, {
         method: "PUT",
-        body: await workflowText(),
+        body: await orderWorkflowText(shop, "1.0.0"),
       });
       expect(put.status).toBe(201);
       const started = await fetch(`${server.url}/v1/runs`, {

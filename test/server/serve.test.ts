@@ -2,7 +2,6 @@
  * `maestro serve` over real HTTP: register a workflow with PUT, start a run, watch it with
  * `maestro status` and `maestro runs`, scrape /metrics, check /readyz.
  */
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Shop, startShop } from "../../examples/services/shop.js";
 import { createHttpCaller } from "../../src/callers/http-caller.js";
@@ -11,6 +10,7 @@ import { silentLogger } from "../../src/ports/logger.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { memoryStore } from "../../src/server/stores.js";
 import { captureIo } from "../helpers/capture-io.js";
+import { orderWorkflowText } from "../helpers/order-workflow.js";
 
 let shop: Shop;
 let server: RunningServer;
@@ -29,19 +29,11 @@ afterAll(async () => {
   await shop.close();
 });
 
-async function orderWorkflow(version: string): Promise<string> {
-  let text = await readFile("examples/workflows/order_processing.yaml", "utf8");
-  text = text.replace('version: "1.0"', `version: "${version}"`);
-  for (const [name, url] of Object.entries(shop.endpoints))
-    text = text.replace(`http://${name}:8080`, url);
-  return text;
-}
-
 describe("maestro serve", () => {
   it("accepts a workflow and a run over HTTP, and reports them", async () => {
     const put = await fetch(`${server.url}/v1/workflows/order_processing/versions/1.0.0`, {
       method: "PUT",
-      body: await orderWorkflow("1.0.0"),
+      body: await orderWorkflowText(shop, "1.0.0"),
     });
     expect(put.status).toBe(201);
     const started = await fetch(`${server.url}/v1/runs`, {

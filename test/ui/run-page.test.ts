@@ -4,7 +4,7 @@
  * compensated, and a live run whose page follows it without a reload. Screenshots are
  * checked to be real PNGs (kept in $MAESTRO_SCREENSHOTS when set).
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -22,6 +22,7 @@ import { silentLogger } from "../../src/ports/logger.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { memoryStore } from "../../src/server/stores.js";
 import { type Browser, launchChromium, pngInfo } from "../helpers/chromium.js";
+import { orderWorkflowText } from "../helpers/order-workflow.js";
 import { workflowFrom } from "../helpers/workflows.js";
 
 let shop: Shop;
@@ -56,13 +57,6 @@ async function startGate(): Promise<RunningService> {
   return listen("gate", app, state);
 }
 
-async function orderWorkflow(): Promise<string> {
-  let text = await readFile("examples/workflows/order_processing.yaml", "utf8");
-  for (const [name, url] of Object.entries(shop.endpoints))
-    text = text.replace(`http://${name}:8080`, url);
-  return text;
-}
-
 const liveWorkflow = () => `
 name: approval_flow
 version: "1.0.0"
@@ -90,7 +84,7 @@ beforeAll(async () => {
     store: memoryStore(),
     caller: createHttpCaller(),
     logger: silentLogger,
-    workflows: [workflowFrom(await orderWorkflow()), workflowFrom(liveWorkflow())],
+    workflows: [workflowFrom(await orderWorkflowText(shop)), workflowFrom(liveWorkflow())],
   });
   browser = await launchChromium();
   shots = process.env.MAESTRO_SCREENSHOTS ?? (await mkdtemp(join(tmpdir(), "maestro-shots-")));
