@@ -14,6 +14,7 @@ import { GetRunResponseSchema, RunService } from "../../src/gen/maestro/v1/runs_
 import type { Logger } from "../../src/ports/logger.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { memoryStore } from "../../src/server/stores.js";
+import { readUntil } from "../helpers/read-until.js";
 
 const CARD = "4111111111111111";
 const TOKEN = "tok_live_5f4e3d2c1b";
@@ -107,15 +108,6 @@ afterAll(async () => {
   await new Promise((r) => service.close(r));
 });
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out");
-}
-
 function expectNoRaw(text: string) {
   expect(text).not.toContain(CARD);
   expect(text).not.toContain(TOKEN);
@@ -131,7 +123,7 @@ describe("sensitive fields", () => {
     });
     expect(started.status).toBe(201);
     const { runId } = (await started.json()) as { runId: string };
-    const run = await until(
+    const run = await readUntil(
       async () =>
         (await (await fetch(`${server.url}/v1/runs/${runId}`)).json()) as Record<string, unknown>,
       (r) => r.status === "succeeded" || r.status === "failed" || r.status === "compensated",

@@ -15,6 +15,7 @@ import { SEALING_KEY_FILE } from "../../src/server/sealing-key.js";
 import { startServer } from "../../src/server/server.js";
 import { embeddedStore } from "../../src/server/stores.js";
 import { orderWorkflowText } from "../helpers/order-workflow.js";
+import { readUntil } from "../helpers/read-until.js";
 
 const ADDRESS = "17 Rue des Lilas, 69001 Lyon";
 let shop: Shop;
@@ -38,15 +39,6 @@ async function serve() {
   });
 }
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out");
-}
-
 describe("serve seals sensitive values at rest", () => {
   it("runs on the clear address and never writes it to disk", async () => {
     const server = await serve();
@@ -66,7 +58,7 @@ describe("serve seals sensitive values at rest", () => {
         }),
       });
       runId = ((await started.json()) as { runId: string }).runId;
-      const run = await until(
+      const run = await readUntil(
         async () => (await (await fetch(`${server.url}/v1/runs/${runId}`)).json()) as never,
         (r: { status: string }) => r.status === "succeeded",
       );
