@@ -10,6 +10,7 @@ import { createDynamoSagaLog } from "../adapters/dynamodb/index.js";
 import { createDynamoRunSlotStore } from "../adapters/dynamodb/run-slot-store.js";
 import { routeByKind } from "../adapters/routing-queue.js";
 import { sealedSagaLog } from "../adapters/sealing/sealed-saga-log.js";
+import type { SealingKeys } from "../adapters/sealing/sealing-keys.js";
 import { createSqsTaskQueue } from "../adapters/sqs/index.js";
 import { dispatchByType } from "../callers/dispatch.js";
 import { type Clock, systemClock } from "../ports/clock.js";
@@ -61,11 +62,12 @@ export async function createAwsDeps(
     });
   const workflows = overrides.workflows ?? (await directoryWorkflows(config.workflowsDir));
   const logger = overrides.logger ?? lambdaLogger();
+  const sealing = await lambdaSealingKeys(config, workflows, logger);
   const deps: AwsDeps = {
     config,
     dynamo,
     sqs,
-    log: overrides.log ?? (await sagaLog(config, dynamo, workflows, logger)),
+    log: overrides.log ?? sagaLog(config, dynamo, workflows, sealing),
     queue,
     // Only the workers call services; the other functions get a caller and a secret store
     // that have none, so their bundles leave the gRPC and HTTP clients and the secrets
@@ -82,20 +84,21 @@ export async function createAwsDeps(
         store: createDynamoRunSlotStore({ client: dynamo, tableName: config.tableName }),
         ...(overrides.clock && { clock: overrides.clock }),
         ...(overrides.logger && { logger: overrides.logger }),
+        // Slot records live in the table too: a key from sensitive input is not stored.
+        ...(sealing && { keyDigest: sealing.digest }),
       }),
   };
   return deps;
 }
 
 /** The table's saga log, sealing sensitive values when a key is configured, and metered. */
-async function sagaLog(
+function sagaLog(
   config: LambdaConfig,
   dynamo: DynamoDBClient,
   workflows: WorkflowCatalog,
-  logger: Logger,
-): Promise<SagaLog> {
+  keys: SealingKeys | undefined,
+): SagaLog {
   const table = createDynamoSagaLog({ client: dynamo, tableName: config.tableName });
-  const keys = await lambdaSealingKeys(config, workflows, logger);
   const log = keys ? sealedSagaLog(table, { keys, workflows }) : table;
   return meteredLog(log, runMetrics);
 }

@@ -62,14 +62,17 @@ export interface RunAdmissionOptions {
   readonly wait?: SlotWait;
   /** Uniform in [0, 1): spreads the looks of waiting runs. */
   readonly random?: () => number;
+  /**
+   * Names a per-key slot record by this digest of the key instead of the key itself, so a
+   * key taken from sensitive input is not stored in the clear. @default the key as it is
+   */
+  readonly keyDigest?: (key: string) => string;
 }
 
 /** True when the workflow limits its runs and this run does not hold a slot yet. */
 export function needsSlot(workflow: Workflow, state: RunState): boolean {
   return workflow.concurrency !== undefined && state.admission !== "admitted";
 }
-
-const slotOf = (state: RunState) => slotName(state.workflow, state.concurrencyKey);
 
 /** Admits every run: for runtimes given no slot store (a workflow's limit is then not kept). */
 export const noRunLimits: RunAdmission = {
@@ -86,6 +89,11 @@ export function createRunAdmission(options: RunAdmissionOptions): RunAdmission {
   const marginMs = options.marginMs ?? 5 * 60_000;
   const wait = options.wait ?? DEFAULT_SLOT_WAIT;
   const random = options.random ?? Math.random;
+  const digest = options.keyDigest;
+  const slotOf = (state: RunState) => {
+    const key = state.concurrencyKey;
+    return slotName(state.workflow, key !== undefined && digest ? digest(key) : key);
+  };
 
   return {
     async take(workflow, state) {

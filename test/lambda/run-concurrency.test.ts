@@ -4,6 +4,7 @@
  * slots live in DynamoDB Local. The service counts the runs it serves at once.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createDynamoRunSlotStore } from "../../src/adapters/dynamodb/run-slot-store.js";
 import { FINAL_STATUSES } from "../../src/engine/events.js";
@@ -85,5 +86,65 @@ describe.skipIf(endpoint === undefined)("concurrency limit on the Lambda runtime
       tableName: h.deps.config.tableName,
     });
     expect(await slots.readRunSlots("limited")).toEqual({});
+  });
+
+  it("limits each key on its own and never stores a sensitive key in the table", async () => {
+    const keyed = workflowFrom(`
+name: per_customer
+version: "1"
+sensitive: [input.email]
+concurrency: { max: 1, key: "{{ .input.email }}" }
+services: { svc: { type: http, endpoint: "http://svc" } }
+steps:
+  - { id: first, service: svc, method: POST /first, input: { email: "{{ .input.email }}" } }
+  - { id: second, service: svc, method: POST /second, input: { email: "{{ .input.email }}" } }
+`);
+    const active = new Map<string, number>();
+    let overlap = 0;
+    const caller: ServiceCaller = {
+      async call(request) {
+        const email = (request.input as { email: string }).email;
+        if (request.method === "POST /first") {
+          active.set(email, (active.get(email) ?? 0) + 1);
+          overlap = Math.max(overlap, active.get(email) ?? 0);
+        }
+        await sleep(30);
+        if (request.method === "POST /second") active.set(email, (active.get(email) ?? 1) - 1);
+        return { ok: true, output: {} };
+      },
+    };
+    const h = await createHarness(
+      { dynamodb: endpoint ?? "", sqs: sqsEndpoint() },
+      { workflows: staticWorkflows([keyed]), caller, logger: silentLogger },
+    );
+    const emails = ["ada@example.com", "ada@example.com", "ada@example.com", "bob@example.com"];
+    const ids: string[] = [];
+    for (const email of emails) {
+      const started = await h.api("POST", "/v1/runs", {
+        workflow: "per_customer",
+        input: { email },
+      });
+      expect(started.status).toBe(201);
+      ids.push(started.body.runId as string);
+    }
+    const states = async () =>
+      Promise.all(
+        ids.map(async (id) => {
+          const loaded = await h.deps.log.load(id);
+          return loaded && fold(loaded.snapshot, loaded.events);
+        }),
+      );
+    await h.drain(async () => (await states()).every((s) => s && FINAL_STATUSES.has(s.status)), {
+      workers: 4,
+      timeoutMs: 60_000,
+    });
+    expect((await states()).map((s) => s?.status)).toEqual(Array(4).fill("succeeded"));
+    expect(overlap).toBe(1);
+    // Neither the runs nor their slot records hold the address in the clear.
+    const items = await h.deps.dynamo.send(new ScanCommand({ TableName: h.deps.config.tableName }));
+    expect(items.Count ?? 0).toBeGreaterThan(0);
+    const stored = JSON.stringify(items.Items);
+    expect(stored).toContain("per_customer#");
+    expect(stored).not.toContain("example.com");
   });
 });

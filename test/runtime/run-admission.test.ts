@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createMemoryGuardStore } from "../../src/adapters/memory/memory-guard-store.js";
 import { createMemorySagaLog } from "../../src/adapters/memory/memory-saga-log.js";
 import { createMemoryTaskQueue } from "../../src/adapters/memory/memory-task-queue.js";
+import { generateSealingKey, parseSealingKeys } from "../../src/adapters/sealing/sealing-keys.js";
 import { fold, type RunState } from "../../src/engine/state.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import type { Task } from "../../src/ports/task-queue.js";
@@ -111,5 +112,57 @@ describe("run admission in the worker", () => {
     expect(ended.steps.only?.attempts).toBe(0);
     expect(services.calls).toEqual([]);
     expect(Object.keys(await slots.readRunSlots("limited"))).toEqual(["holder"]);
+  });
+});
+
+describe("per-key slots named by a digest", () => {
+  const perCustomer = workflowFrom(`
+name: per_customer
+version: "1"
+timeout: 1h
+concurrency: { max: 1, key: "{{ .input.email }}" }
+services: { svc: { type: http, endpoint: "http://svc" } }
+steps:
+  - { id: only, service: svc, method: POST /only }
+`);
+  const clock = createFakeClock();
+  const runOf = (runId: string, email: string) =>
+    ({
+      runId,
+      workflow: "per_customer",
+      concurrencyKey: email,
+      createdAt: clock.now(),
+      deadlineAt: clock.now() + 3_600_000,
+    }) as RunState;
+
+  it("never hands the store the key, and still limits each key on its own", async () => {
+    const inner = createMemoryGuardStore();
+    const names: string[] = [];
+    const store = {
+      ...inner,
+      takeRunSlot: (slot: string, ask: Parameters<typeof inner.takeRunSlot>[1]) => {
+        names.push(slot);
+        return inner.takeRunSlot(slot, ask);
+      },
+    };
+    const keys = parseSealingKeys(generateSealingKey(), "test");
+    const admission = createRunAdmission({
+      store,
+      clock,
+      random: () => 0,
+      keyDigest: keys.digest,
+    });
+    const ada = "ada@example.com";
+    expect(await admission.take(perCustomer, runOf("r1", ada))).toEqual({ admitted: true });
+    expect((await admission.take(perCustomer, runOf("r2", ada))).admitted).toBe(false);
+    expect(await admission.take(perCustomer, runOf("r3", "bob@example.com"))).toEqual({
+      admitted: true,
+    });
+    await admission.release(perCustomer, runOf("r1", ada));
+    expect(await admission.take(perCustomer, runOf("r2", ada))).toEqual({ admitted: true });
+
+    expect(names.some((n) => n.includes("example.com"))).toBe(false);
+    expect(new Set(names).size).toBe(2);
+    expect(names[0]).toBe(`per_customer#${keys.digest(ada)}`);
   });
 });

@@ -24,6 +24,11 @@ export interface SealingKeys {
   readonly keys: readonly Key[];
   /** Seals and opens the values of one run. */
   forRun(runId: string): RunSeal;
+  /**
+   * A keyed digest of `text` (HMAC-SHA-256 under the first key, 128 bits, base64url): a
+   * stable name for a value that must not be stored, such as a sensitive concurrency key.
+   */
+  digest(text: string): string;
 }
 
 /** Fresh key material, for a new data directory or a deployment's secret. */
@@ -59,8 +64,15 @@ export function parseSealingKeys(text: string, source: string): SealingKeys {
 function sealingKeys(keys: readonly Key[], source: string): SealingKeys {
   const byId = new Map(keys.map((k) => [k.id, k]));
   const current = keys[0] as Key;
+  const names = Buffer.from(hkdfSync("sha256", current.bytes, "maestro", "saga-log names v1", 32));
   return {
     keys,
+    digest: (text) =>
+      createHmac("sha256", names)
+        .update(text, "utf8")
+        .digest()
+        .subarray(0, 16)
+        .toString("base64url"),
     forRun(runId) {
       const aad = Buffer.from(runId, "utf8");
       return {
