@@ -14,7 +14,7 @@ import type { ServiceCaller } from "../../src/ports/service-caller.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
 import { dynamodbEndpoint, sqsEndpoint } from "../emulators/endpoints.js";
 import { workflowFrom } from "../helpers/workflows.js";
-import { createHarness } from "./harness.js";
+import { createHarness, type Harness } from "./harness.js";
 
 const endpoint = dynamodbEndpoint();
 
@@ -48,6 +48,28 @@ function countingService() {
   return { caller, stats };
 }
 
+/** Starts one run per input through the api handler, drains the queue, returns the final states. */
+async function runAll(h: Harness, workflow: string, inputs: readonly unknown[]) {
+  const ids: string[] = [];
+  for (const input of inputs) {
+    const started = await h.api("POST", "/v1/runs", { workflow, input });
+    expect(started.status).toBe(201);
+    ids.push(started.body.runId as string);
+  }
+  const states = async () =>
+    Promise.all(
+      ids.map(async (id) => {
+        const loaded = await h.deps.log.load(id);
+        return loaded && fold(loaded.snapshot, loaded.events);
+      }),
+    );
+  await h.drain(async () => (await states()).every((s) => s && FINAL_STATUSES.has(s.status)), {
+    workers: inputs.length,
+    timeoutMs: 60_000,
+  });
+  return states();
+}
+
 describe.skipIf(endpoint === undefined)("concurrency limit on the Lambda runtime", () => {
   it("keeps at most max runs going at once across concurrent workers; all succeed", async () => {
     const service = countingService();
@@ -59,24 +81,11 @@ describe.skipIf(endpoint === undefined)("concurrency limit on the Lambda runtime
         logger: silentLogger,
       },
     );
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = await h.api("POST", "/v1/runs", { workflow: "limited", input: { i } });
-      expect(started.status).toBe(201);
-      ids.push(started.body.runId as string);
-    }
-    const states = async () =>
-      Promise.all(
-        ids.map(async (id) => {
-          const loaded = await h.deps.log.load(id);
-          return loaded && fold(loaded.snapshot, loaded.events);
-        }),
-      );
-    await h.drain(async () => (await states()).every((s) => s && FINAL_STATUSES.has(s.status)), {
-      workers: 5,
-      timeoutMs: 60_000,
-    });
-    const ended = await states();
+    const ended = await runAll(
+      h,
+      "limited",
+      Array.from({ length: 5 }, (_, i) => ({ i })),
+    );
     expect(ended.map((s) => s?.status)).toEqual(Array(5).fill("succeeded"));
     expect(service.stats.max).toBeLessThanOrEqual(2);
     expect(service.stats.calls).toBe(10);
@@ -118,27 +127,12 @@ steps:
       { workflows: staticWorkflows([keyed]), caller, logger: silentLogger },
     );
     const emails = ["ada@example.com", "ada@example.com", "ada@example.com", "bob@example.com"];
-    const ids: string[] = [];
-    for (const email of emails) {
-      const started = await h.api("POST", "/v1/runs", {
-        workflow: "per_customer",
-        input: { email },
-      });
-      expect(started.status).toBe(201);
-      ids.push(started.body.runId as string);
-    }
-    const states = async () =>
-      Promise.all(
-        ids.map(async (id) => {
-          const loaded = await h.deps.log.load(id);
-          return loaded && fold(loaded.snapshot, loaded.events);
-        }),
-      );
-    await h.drain(async () => (await states()).every((s) => s && FINAL_STATUSES.has(s.status)), {
-      workers: 4,
-      timeoutMs: 60_000,
-    });
-    expect((await states()).map((s) => s?.status)).toEqual(Array(4).fill("succeeded"));
+    const ended = await runAll(
+      h,
+      "per_customer",
+      emails.map((email) => ({ email })),
+    );
+    expect(ended.map((s) => s?.status)).toEqual(Array(4).fill("succeeded"));
     expect(overlap).toBe(1);
     // Neither the runs nor their slot records hold the address in the clear.
     const items = await h.deps.dynamo.send(new ScanCommand({ TableName: h.deps.config.tableName }));

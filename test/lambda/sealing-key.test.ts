@@ -3,8 +3,6 @@
  * (read through the real SDK from a stand-in for the Secrets Manager JSON API on loopback),
  * or MAESTRO_SEALING_KEY; without either, a warning naming the workflows left in the clear.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSealingKey, parseSealingKeys } from "../../src/adapters/sealing/sealing-keys.js";
 import { type LambdaConfig, readConfig } from "../../src/lambda/config.js";
@@ -12,36 +10,28 @@ import { lambdaSealingKeys } from "../../src/lambda/sealing.js";
 import type { Logger } from "../../src/ports/logger.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import { staticWorkflows } from "../../src/runtime/workflow-source.js";
+import {
+  type AwsJsonStandIn,
+  awsJsonError,
+  startAwsJsonStandIn,
+} from "../helpers/aws-json-stand-in.js";
 import { workflowFrom } from "../helpers/workflows.js";
 
 const SECRET = "maestro-dev/sealing-key";
 const MATERIAL = `${generateSealingKey()},${generateSealingKey()}`;
 const requests: string[] = [];
-let server: Server;
+let standIn: AwsJsonStandIn;
 let endpoint: string;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const target = String(req.headers["x-amz-target"]);
-      const { SecretId } = JSON.parse(body) as { SecretId?: string };
-      requests.push(`${target} ${SecretId}`);
-      res.setHeader("content-type", "application/x-amz-json-1.1");
-      if (target === "secretsmanager.GetSecretValue" && SecretId === SECRET) {
-        res.end(JSON.stringify({ Name: SECRET, SecretString: MATERIAL }));
-      } else {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: "ResourceNotFoundException", message: "not found" }));
-      }
-    });
+  standIn = await startAwsJsonStandIn((target, input) => {
+    requests.push(`${target} ${input.SecretId}`);
+    return target === "secretsmanager.GetSecretValue" && input.SecretId === SECRET
+      ? { body: { Name: SECRET, SecretString: MATERIAL } }
+      : awsJsonError("ResourceNotFoundException");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = standIn.endpoint;
   // The SDK's default chain reads these, as it reads the function's role in AWS.
   Object.assign(process.env, {
     AWS_REGION: "us-east-1",
@@ -51,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env = savedEnv;
-  await new Promise((r) => server.close(r));
+  await standIn.close();
 });
 
 function config(extra: Record<string, string>): LambdaConfig {
