@@ -19,7 +19,7 @@ import {
   pathsUnder,
   type SensitiveRedactor,
 } from "./sensitive.js";
-import { eventRoots } from "./sensitive-run.js";
+import { eventRoots, mapRunDocuments } from "./sensitive-run.js";
 import type { RunState } from "./state.js";
 
 /** A sealed value as stored: one key, its ciphertext. */
@@ -138,31 +138,7 @@ export function createRunSealing(workflow: Workflow, seal: RunSeal): RunSealing 
     sealState(state) {
       if (workflow.sensitive.length === 0) return state;
       learnState(state);
-      const steps: Record<string, unknown> = {};
-      for (const [id, s] of Object.entries(state.steps)) {
-        const name = workflow.stepsById.get(id)?.output;
-        steps[id] =
-          name === undefined || s.output === undefined
-            ? s
-            : { ...s, output: sealPaths(name, s.output) };
-      }
-      const signals =
-        state.signals &&
-        Object.fromEntries(
-          Object.entries(state.signals).map(([name, payload]) => {
-            const root = roots.signalOutput(name);
-            return [name, root === undefined ? payload : sealPaths(root, payload)];
-          }),
-        );
-      return sealFields(
-        {
-          ...state,
-          input: sealPaths("input", state.input),
-          steps: steps as RunState["steps"],
-          ...(signals && { signals }),
-        },
-        STATE_DOCUMENTS,
-      );
+      return sealFields(mapRunDocuments(workflow, state, sealPaths), STATE_DOCUMENTS);
     },
   };
 }

@@ -38,32 +38,39 @@ export function runRedactor(workflow: Workflow, state: RunState): SensitiveRedac
   return redactor;
 }
 
-/** `state` as a reader may see it. */
-export function redactRunState(workflow: Workflow, state: RunState): RunState {
-  if (workflow.sensitive.length === 0) return state;
-  const redactor = runRedactor(workflow, state);
+/**
+ * `state` with each document that sensitive paths reach — the input, the step outputs, the
+ * signal payloads — replaced by `at(root, document)`, `root` being the name its paths start
+ * with. The other fields are left as they are.
+ */
+export function mapRunDocuments(
+  workflow: Workflow,
+  state: RunState,
+  at: (root: string, document: unknown) => unknown,
+): RunState {
   const steps: Record<string, StepState> = {};
   for (const [id, s] of Object.entries(state.steps)) {
     const name = workflow.stepsById.get(id)?.output;
     steps[id] =
-      name === undefined || s.output === undefined
-        ? s
-        : { ...s, output: redactor.mask(name, s.output) };
+      name === undefined || s.output === undefined ? s : { ...s, output: at(name, s.output) };
   }
+  const roots = eventRoots(workflow);
   const signals =
     state.signals &&
     Object.fromEntries(
       Object.entries(state.signals).map(([name, payload]) => {
-        const root = eventRoots(workflow).signalOutput(name);
-        return [name, root === undefined ? payload : redactor.mask(root, payload)];
+        const root = roots.signalOutput(name);
+        return [name, root === undefined ? payload : at(root, payload)];
       }),
     );
-  return redactor.scrub({
-    ...state,
-    input: redactor.mask("input", state.input),
-    steps,
-    ...(signals && { signals }),
-  });
+  return { ...state, input: at("input", state.input), steps, ...(signals && { signals }) };
+}
+
+/** `state` as a reader may see it. */
+export function redactRunState(workflow: Workflow, state: RunState): RunState {
+  if (workflow.sensitive.length === 0) return state;
+  const redactor = runRedactor(workflow, state);
+  return redactor.scrub(mapRunDocuments(workflow, state, (root, doc) => redactor.mask(root, doc)));
 }
 
 /**
